@@ -1,0 +1,33 @@
+import { Hono } from "hono";
+import { requireBearer } from "../../../lib/bearer.js";
+import { apiError } from "../../../lib/http-errors.js";
+import type { Env } from "../env.js";
+
+/**
+ * The bucket as seen by local pool trainers, which have no R2 binding of their own (one runtime
+ * owns storage locally). Only datasets/ and checkpoints/ keys; internal token required.
+ */
+export const internalBlobs = new Hono<{ Bindings: Env }>();
+
+internalBlobs.use("*", requireBearer((env: Env) => env.INTERNAL_TOKEN, "internal"));
+
+const blobKey = (path: string) => {
+  const key = decodeURIComponent(path.replace(/^\/internal\/blobs\//, ""));
+  if (!/^(datasets|checkpoints)\/[\w./-]+$/.test(key) || key.includes("..")) {
+    throw apiError(400, "invalid_key", `blob key "${key}" is not a datasets/ or checkpoints/ key`);
+  }
+  return key;
+};
+
+internalBlobs.get("/*", async (c) => {
+  const key = blobKey(c.req.path);
+  const object = await c.env.BUCKET.get(key);
+  if (!object) throw apiError(404, "not_found", `no blob ${key}`);
+  return new Response(object.body, { headers: { "content-type": "application/octet-stream" } });
+});
+
+internalBlobs.put("/*", async (c) => {
+  const key = blobKey(c.req.path);
+  await c.env.BUCKET.put(key, await c.req.arrayBuffer());
+  return c.body(null, 204);
+});

@@ -1,0 +1,29 @@
+import { Hono } from "hono";
+import { requireBearer } from "../../../lib/bearer.js";
+import { apiError } from "../../../lib/http-errors.js";
+import type { Env } from "../env.js";
+
+export const SWEEP_ID = /^sw_[0-9a-f]{32}$/;
+
+export const sweeps = new Hono<{ Bindings: Env }>();
+
+sweeps.use("*", requireBearer((env: Env) => env.API_TOKEN, "API"));
+
+function stubFor(env: Env, id: string) {
+  if (!SWEEP_ID.test(id)) throw apiError(400, "invalid_id", `sweep id "${id}" is malformed: expected sw_ followed by 32 hex digits`);
+  return env.SWEEPS.get(env.SWEEPS.idFromName(id));
+}
+
+sweeps.get("/:id", async (c) => {
+  const id = c.req.param("id");
+  const view = await stubFor(c.env, id).view();
+  if (!view) throw apiError(404, "not_found", `no sweep with id ${id}`);
+  return c.json(view);
+});
+
+sweeps.post("/:id/cancel", async (c) => {
+  const id = c.req.param("id");
+  const view = await stubFor(c.env, id).cancel();
+  if (!view) throw apiError(404, "not_found", `no sweep with id ${id}`);
+  return c.json(view);
+});

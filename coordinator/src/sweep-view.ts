@@ -1,0 +1,178 @@
+/** The polled view of a sweep, assembled from stored rows (pure). */
+import { pickBest } from "../../core/plan.js";
+import type { Schedule } from "../../core/schedule.js";
+import type { SweepRequest } from "../../core/sweep-request.js";
+import { FINISHED_TRAINING, type RoundKind, type SweepStatus, type TrainingStatus } from "../../core/vocabulary.js";
+
+export interface DatasetSummary {
+  key: string;
+  seriesLength: number;
+  trainWindows: number;
+  valWindows: number;
+  stepsPerEpoch: number;
+  baselineValLoss: number;
+}
+
+export interface SweepRow {
+  id: string;
+  status: SweepStatus;
+  created_at: string;
+  updated_at: string;
+  request: string;
+  dataset: string;
+  follow_up_planned: number;
+  error: string | null;
+}
+
+export interface TrainingRow {
+  id: string;
+  ord: number;
+  round: number;
+  role: string;
+  parent_id: string | null;
+  learning_rate: number;
+  schedule: string;
+  seed: number;
+  epochs: number;
+  status: TrainingStatus;
+  epochs_done: number;
+  checkpoint_key: string | null;
+  best_val_loss: number | null;
+  best_epoch: number | null;
+  diverged_epoch: number | null;
+  error: string | null;
+  attempts: number;
+  slices: number;
+  trainer_ms: number;
+}
+
+export interface PointRow {
+  training_id: string;
+  epoch: number;
+  loss: number | null;
+  val_loss: number | null;
+  learning_rate: number;
+}
+
+export interface TrainingView {
+  id: string;
+  round: number;
+  role: string;
+  parentId: string | null;
+  learningRate: number;
+  schedule: Schedule;
+  status: TrainingStatus;
+  epochs: number;
+  history: { epoch: number[]; loss: Array<number | null>; valLoss: Array<number | null>; learningRate: number[] };
+  bestValLoss: number | null;
+  bestEpoch: number | null;
+  divergedAtEpoch: number | null;
+  error: string | null;
+  slices: number;
+  trainerMs: number;
+}
+
+export interface SweepView {
+  id: string;
+  status: SweepStatus;
+  createdAt: string;
+  updatedAt: string;
+  error: string | null;
+  progress: { trainingsDone: number; trainingsTotal: number; epochsDone: number; epochsTotal: number };
+  rounds: Array<{ round: number; kind: RoundKind; trainings: TrainingView[] }>;
+  best: { trainingId: string; learningRate: number; schedule: Schedule; valLoss: number; epoch: number | null } | null;
+  baseline: { kind: "last-value"; valLoss: number };
+  dataset: Omit<DatasetSummary, "key">;
+  config: Omit<SweepRequest, "series"> & { series: string };
+}
+
+/** How many follow-up trainings the sweep will run once round 1 has finished. */
+export function expectedFollowUps(request: SweepRequest, round1Count: number): number {
+  const { strategy, topK, control } = request.followUp;
+  if (strategy === "none") return 0;
+  const perCandidate = (strategy === "both" ? 2 : 1) + (control ? 1 : 0);
+  return Math.min(topK, round1Count) * perCandidate;
+}
+
+export function followUpEpochs(request: SweepRequest): number {
+  return request.followUp.epochs ?? request.training.epochs;
+}
+
+export function buildView(sweep: SweepRow, trainings: TrainingRow[], points: PointRow[]): SweepView {
+  const request = JSON.parse(sweep.request) as SweepRequest;
+  const dataset = JSON.parse(sweep.dataset) as DatasetSummary;
+  const byTraining = new Map<string, PointRow[]>();
+  for (const p of points) {
+    const list = byTraining.get(p.training_id) ?? [];
+    list.push(p);
+    byTraining.set(p.training_id, list);
+  }
+  const views: TrainingView[] = trainings.map((t) => {
+    const pts = (byTraining.get(t.id) ?? []).sort((a, b) => a.epoch - b.epoch);
+    return {
+      id: t.id,
+      round: t.round,
+      role: t.role,
+      parentId: t.parent_id,
+      learningRate: t.learning_rate,
+      schedule: JSON.parse(t.schedule) as Schedule,
+      status: t.status,
+      epochs: t.epochs,
+      history: {
+        epoch: pts.map((p) => p.epoch),
+        loss: pts.map((p) => p.loss),
+        valLoss: pts.map((p) => p.val_loss),
+        learningRate: pts.map((p) => p.learning_rate),
+      },
+      bestValLoss: t.best_val_loss,
+      bestEpoch: t.best_epoch,
+      divergedAtEpoch: t.diverged_epoch,
+      error: t.error,
+      slices: t.slices,
+      trainerMs: t.trainer_ms,
+    };
+  });
+  const round1 = views.filter((t) => t.round === 1);
+  const pending = sweep.follow_up_planned ? 0 : expectedFollowUps(request, round1.length);
+  const finished = (t: TrainingView) => FINISHED_TRAINING.has(t.status);
+  const best = pickBest(views);
+  const { series, ...config } = request;
+  return {
+    id: sweep.id,
+    status: sweep.status,
+    createdAt: sweep.created_at,
+    updatedAt: sweep.updated_at,
+    error: sweep.error,
+    progress: {
+      trainingsDone: views.filter(finished).length,
+      trainingsTotal: views.length + pending,
+      epochsDone: views.reduce((n, t) => n + t.history.epoch.length, 0),
+      epochsTotal:
+        views.reduce((n, t) => n + (finished(t) ? t.history.epoch.length : t.epochs), 0) +
+        pending * followUpEpochs(request),
+    },
+    rounds: [1, 2]
+      .map((round) => ({
+        round,
+        kind: (round === 1 ? "grid" : "follow-up") as RoundKind,
+        trainings: views.filter((t) => t.round === round),
+      }))
+      .filter((r) => r.trainings.length > 0),
+    best: best && {
+      trainingId: best.id,
+      learningRate: best.learningRate,
+      schedule: best.schedule,
+      valLoss: best.bestValLoss!,
+      epoch: best.bestEpoch,
+    },
+    baseline: { kind: "last-value", valLoss: dataset.baselineValLoss },
+    dataset: {
+      seriesLength: dataset.seriesLength,
+      trainWindows: dataset.trainWindows,
+      valWindows: dataset.valWindows,
+      stepsPerEpoch: dataset.stepsPerEpoch,
+      baselineValLoss: dataset.baselineValLoss,
+    },
+    config: { ...config, series: series.dataset ? `dataset:${series.dataset}` : series.csv ? `csv:${series.column}` : "values" },
+  };
+}

@@ -1,0 +1,110 @@
+/** The body of a sweep webhook: what to train on, which model, which rates, what follow-up. */
+import { z } from "zod";
+import { ANNEAL_KINDS, CYCLICAL_KINDS } from "./schedule.js";
+import { FOLLOW_UP_STRATEGIES, OPTIMIZERS } from "./vocabulary.js";
+
+export const BUILTIN_DATASETS = {
+  sp500: "S&P 500 daily close, 2000-01-03 to 2020-04-17 (vega-datasets sp500-2000.csv, BSD-3-Clause)",
+} as const;
+export type BuiltinDatasetName = keyof typeof BUILTIN_DATASETS;
+
+export const LIMITS = {
+  seriesLength: 100_000,
+  rates: 32,
+  epochs: 500,
+  units: 256,
+  layers: 4,
+  lookback: 512,
+  concurrency: 64,
+  topK: 8,
+} as const;
+
+const seriesSchema = z
+  .object({
+    values: z.array(z.number()).min(1).max(LIMITS.seriesLength).optional(),
+    csv: z.string().min(1).optional(),
+    column: z.string().min(1).optional(),
+    dataset: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const given = (["values", "csv", "dataset"] as const).filter((k) => s[k] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected exactly one of "values", "csv" or "dataset", got ${given.length ? given.join(", ") : "none"}`,
+      });
+    }
+    if (s.csv !== undefined && s.column === undefined) {
+      ctx.addIssue({ code: "custom", path: ["column"], message: "required with csv: the column to read" });
+    }
+    if (s.column !== undefined && s.csv === undefined) {
+      ctx.addIssue({ code: "custom", path: ["column"], message: "only allowed with csv" });
+    }
+    if (s.dataset !== undefined && !(s.dataset in BUILTIN_DATASETS)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["dataset"],
+        message: `unknown built-in dataset "${s.dataset}"; available: ${Object.keys(BUILTIN_DATASETS).join(", ")}`,
+      });
+    }
+  });
+
+const rate = z.number().positive().max(100);
+
+export const sweepRequestSchema = z
+  .object({
+    series: seriesSchema.default({ dataset: "sp500" }),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+    model: z
+      .object({
+        lookback: z.number().int().min(1).max(LIMITS.lookback).default(20),
+        units: z.number().int().min(1).max(LIMITS.units).default(16),
+        layers: z.number().int().min(1).max(LIMITS.layers).default(1),
+        dropout: z.number().min(0).lt(1).default(0),
+      })
+      .strict()
+      .prefault({}),
+    training: z
+      .object({
+        optimizer: z.enum(OPTIMIZERS).default("adam"),
+        batchSize: z.number().int().min(1).max(4096).default(64),
+        epochs: z.number().int().min(1).max(LIMITS.epochs).default(6),
+        validationFraction: z.number().gt(0).lt(1).default(0.2),
+        divergenceFactor: z.number().gt(1).default(4),
+      })
+      .strict()
+      .prefault({}),
+    rates: z
+      .union([
+        z.array(rate).min(1).max(LIMITS.rates),
+        z
+          .object({
+            min: rate,
+            max: rate,
+            count: z.number().int().min(1).max(LIMITS.rates),
+          })
+          .strict()
+          .refine((r) => r.max >= r.min, { message: "max must be >= min", path: ["max"] }),
+      ])
+      .default({ min: 1e-4, max: 1e-1, count: 8 }),
+    followUp: z
+      .object({
+        strategy: z.enum(FOLLOW_UP_STRATEGIES).default("both"),
+        topK: z.number().int().min(1).max(LIMITS.topK).default(2),
+        /** Epochs of each follow-up training; defaults to training.epochs. */
+        epochs: z.number().int().min(1).max(LIMITS.epochs).optional(),
+        anneal: z.enum(ANNEAL_KINDS).default("cosine"),
+        cyclical: z.enum(CYCLICAL_KINDS).default("triangular"),
+        /** Also continue each candidate at its constant rate, so a schedule is judged against more epochs alone. */
+        control: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    concurrency: z.number().int().min(1).max(LIMITS.concurrency).default(4),
+    sliceEpochs: z.number().int().min(1).max(LIMITS.epochs).default(5),
+  })
+  .strict();
+
+export type SweepRequestInput = z.input<typeof sweepRequestSchema>;
+export type SweepRequest = z.output<typeof sweepRequestSchema>;

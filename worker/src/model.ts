@@ -1,0 +1,56 @@
+/**
+ * The forecasting network: stacked LSTM layers, then one dense unit. Weights are initialised from
+ * the training's seed (Keras defaults: Glorot-uniform kernels, orthogonal recurrent kernels, unit
+ * forget bias), and dropout on each LSTM layer's output uses per-step seeds, so a run can be
+ * replayed or resumed exactly.
+ */
+import type { ModelOptions } from "../../core/contract.js";
+import { deriveSeed } from "../../core/random.js";
+import { tf } from "./tf.js";
+
+export interface Network {
+  /** Trainable variables in a fixed order: checkpoints store them in this order. */
+  readonly variables: tf.Variable[];
+  /** `dropoutSeed` enables dropout (training); omit it for evaluation. */
+  predict(x: tf.Tensor3D, dropoutSeed?: number): tf.Tensor2D;
+  dispose(): void;
+}
+
+export function buildNetwork(options: ModelOptions, seed: number): Network {
+  const { lookback, units, layers: depth, dropout } = options;
+  const lstms = Array.from({ length: depth }, (_, i) =>
+    tf.layers.lstm({
+      units,
+      returnSequences: i < depth - 1,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(seed, "lstm", i, "kernel") }),
+      recurrentInitializer: tf.initializers.orthogonal({ seed: deriveSeed(seed, "lstm", i, "recurrent"), gain: 1 }),
+      unitForgetBias: true,
+    }),
+  );
+  const dense = tf.layers.dense({
+    units: 1,
+    kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(seed, "dense", "kernel") }),
+  });
+
+  const forward = (x: tf.Tensor3D, dropoutSeed?: number): tf.Tensor2D => {
+    let h: tf.Tensor = x;
+    lstms.forEach((layer, i) => {
+      h = layer.apply(h) as tf.Tensor;
+      if (dropoutSeed !== undefined && dropout > 0) h = tf.dropout(h, dropout, undefined, deriveSeed(dropoutSeed, i));
+    });
+    return dense.apply(h) as tf.Tensor2D;
+  };
+  // Layers create their weights on first use.
+  tf.tidy(() => {
+    forward(tf.zeros([1, lookback, 1]));
+  });
+
+  const variables = [...lstms, dense].flatMap((layer) => layer.trainableWeights.map((w) => w.read() as tf.Variable));
+  return {
+    variables,
+    predict: forward,
+    dispose() {
+      for (const layer of [...lstms, dense]) layer.dispose();
+    },
+  };
+}
