@@ -13,7 +13,7 @@ export interface DatasetSummary {
   baselineValLoss: number;
 }
 
-export interface SweepRow {
+export type SweepRow = {
   id: string;
   status: SweepStatus;
   created_at: string;
@@ -22,9 +22,9 @@ export interface SweepRow {
   dataset: string;
   follow_up_planned: number;
   error: string | null;
-}
+};
 
-export interface TrainingRow {
+export type TrainingRow = {
   id: string;
   ord: number;
   round: number;
@@ -44,15 +44,15 @@ export interface TrainingRow {
   attempts: number;
   slices: number;
   trainer_ms: number;
-}
+};
 
-export interface PointRow {
+export type PointRow = {
   training_id: string;
   epoch: number;
   loss: number | null;
   val_loss: number | null;
   learning_rate: number;
-}
+};
 
 export interface TrainingView {
   id: string;
