@@ -10,7 +10,7 @@ import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { Log, LogLevel, Miniflare } from "miniflare";
+import { Log, LogLevel, Miniflare, type WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -92,8 +92,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function workerOptions(config: string, outdir: string) {
-  const { workerOptions: fromConfig } = unstable_getMiniflareWorkerOptions(join(ROOT, config));
+function workerOptions(config: string, outdir: string): WorkerOptions & { bindings?: Record<string, unknown> } {
+  const fromConfig = unstable_getMiniflareWorkerOptions(join(ROOT, config)).workerOptions as WorkerOptions;
   return {
     ...fromConfig,
     modules: true,
@@ -102,10 +102,10 @@ function workerOptions(config: string, outdir: string) {
     scriptPath: join(ROOT, outdir, "index.js"),
     modulesRoot: join(ROOT, outdir),
     modulesRules: [
-      { type: "ESModule" as const, include: ["**/*.js"] },
-      { type: "Text" as const, include: ["**/*.csv"] },
+      { type: "ESModule", include: ["**/*.js"] },
+      { type: "Text", include: ["**/*.csv"] },
     ],
-  };
+  } as WorkerOptions & { bindings?: Record<string, unknown> };
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {

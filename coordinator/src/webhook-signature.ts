@@ -18,7 +18,8 @@ export const verifyWebhook: MiddlewareHandler<{ Bindings: Env; Variables: { rawB
   if (missing.length) throw apiError(401, "invalid_signature", `missing webhook headers: ${missing.join(", ")}`);
   const body = await c.req.text();
   try {
-    new Webhook(c.env.WEBHOOK_SECRET).verify(body, headers);
+    // jsonParse off: parsing is the route's job, and a parse error here would surface as a 500.
+    new Webhook(c.env.WEBHOOK_SECRET).verify(body, headers, { jsonParse: false });
   } catch (err) {
     if (err instanceof WebhookVerificationError) throw apiError(401, "invalid_signature", `webhook signature rejected: ${err.message}`);
     throw err;

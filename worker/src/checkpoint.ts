@@ -53,7 +53,9 @@ export async function saveCheckpoint(network: Network, optimizer: tf.Optimizer, 
     version: 1,
     ...meta,
     weights: network.variables.map((v, i) => entry(`w${i}`, v)),
-    optimizer: optimizerWeights.map((w) => entry(w.name, w.tensor)),
+    // Positional names: tfjs matches optimizer state to variables by position, and the variables'
+    // own names carry per-isolate layer counters that would make identical states differ.
+    optimizer: optimizerWeights.map((w, i) => entry(w.name === "iter" ? "iter" : `o${i}`, w.tensor)),
   };
   // getWeights() makes a fresh `iter` scalar each call; the rest are the optimizer's own variables.
   for (const w of optimizerWeights) if (w.name === "iter") w.tensor.dispose();
@@ -107,3 +109,13 @@ export async function restoreCheckpoint(bytes: Uint8Array, network: Network, opt
 }
 
 const align4 = (n: number) => (n + 3) & ~3;
+
+/** The model weights stored in a checkpoint, in variable order (for inspection and tests). */
+export function checkpointWeights(bytes: Uint8Array): Float32Array[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength))) as Header;
+  const dataStart = bytes.byteOffset + align4(4 + headerLength);
+  const all = new Float32Array(bytes.buffer.slice(dataStart, bytes.byteOffset + bytes.byteLength));
+  return header.weights.map((e) => all.slice(e.offset, e.offset + e.length));
+}

@@ -31,3 +31,9 @@ export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): 
   }
   (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
 }
+
+/** Frees the optimizer's tensors. tfjs 4.22's MomentumOptimizer.dispose() skips its parent's, leaking the rate scalar. */
+export function disposeOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  if (optimizer.getClassName() === "Momentum") (optimizer as unknown as { c: tf.Scalar }).c.dispose();
+}

@@ -9,7 +9,7 @@ import { learningRateAt, type Schedule } from "../../core/schedule.js";
 import { gatherWindows, stepsPerEpoch as countSteps, type PreparedDataset } from "../../core/series.js";
 import { restoreCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { buildNetwork, type Network } from "./model.js";
-import { createOptimizer, setLearningRate } from "./optimizer.js";
+import { createOptimizer, disposeOptimizer, setLearningRate } from "./optimizer.js";
 import { tf, tfReady } from "./tf.js";
 
 export interface TrainSliceOptions {
@@ -65,7 +65,7 @@ export async function trainSlice(options: TrainSliceOptions): Promise<TrainSlice
     return { points, outcome: "continue", checkpoint, stepsPerEpoch: steps };
   } finally {
     network.dispose();
-    optimizer.dispose();
+    disposeOptimizer(optimizer);
   }
 }
 
