@@ -169,3 +169,15 @@ export function nextSliceEpochs(
   const from = training.epochsDone + 1;
   return { from, to: Math.min(training.epochs, training.epochsDone + sliceEpochs) };
 }
+
+/**
+ * Whether a slice result moves its training on. Results arrive at least once and possibly late:
+ * only the result for exactly the next epochs of a training still in progress counts, so a
+ * duplicate, a stale retry or a result after cancellation changes nothing.
+ */
+export function sliceResultApplies(
+  training: { status: TrainingStatus; epochsDone: number },
+  result: { epochs: { from: number } },
+): boolean {
+  return (training.status === "queued" || training.status === "running") && result.epochs.from === training.epochsDone + 1;
+}

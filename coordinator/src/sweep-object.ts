@@ -7,7 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import pLimit from "p-limit";
 import type { SliceRequest, SliceResult } from "../../core/contract.js";
-import { nextSliceEpochs, planFollowUp, planGrid, type PlannedTraining } from "../../core/plan.js";
+import { nextSliceEpochs, planFollowUp, planGrid, sliceResultApplies, type PlannedTraining } from "../../core/plan.js";
 import { deriveSeed } from "../../core/random.js";
 import type { SweepRequest } from "../../core/sweep-request.js";
 import { FINISHED_SWEEP, FINISHED_TRAINING } from "../../core/vocabulary.js";
@@ -213,7 +213,7 @@ export class SweepObject extends DurableObject<Env> {
   private recordSlice(result: SliceResult): void {
     this.ctx.storage.transactionSync(() => {
       const t = this.training(result.trainingId);
-      if (!t || FINISHED_TRAINING.has(t.status) || result.epochs.from !== t.epochs_done + 1) return;
+      if (!t || !sliceResultApplies({ status: t.status, epochsDone: t.epochs_done }, result)) return;
       for (const p of result.points) {
         this.sql.exec(
           "INSERT OR IGNORE INTO points (training_id, epoch, loss, val_loss, learning_rate) VALUES (?, ?, ?, ?, ?)",

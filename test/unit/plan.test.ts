@@ -9,6 +9,7 @@ import {
   planFollowUp,
   planGrid,
   rankTrainings,
+  sliceResultApplies,
   type TrainingOutcome,
 } from "../../core/plan.js";
 import { learningRateAt } from "../../core/schedule.js";
@@ -131,5 +132,19 @@ describe("slices", () => {
     [{ epochsDone: 12, epochs: 12 }, 5, null],
   ])("after %o with slices of %i epochs the next is %o", (training, sliceEpochs, expected) => {
     expect(nextSliceEpochs(training, sliceEpochs)).toEqual(expected);
+  });
+});
+
+describe("recording slice results", () => {
+  it.each([
+    ["the next slice of a running training", "running", 4, 5, true],
+    ["the first slice of a queued training", "queued", 0, 1, true],
+    ["a duplicate of the slice just recorded", "running", 4, 3, false],
+    ["a result from the future", "running", 4, 9, false],
+    ["a late result after cancellation", "cancelled", 4, 5, false],
+    ["a result for a finished training", "succeeded", 6, 7, false],
+    ["a result for a diverged training", "diverged", 2, 3, false],
+  ] as const)("%s: %s", (_name, status, epochsDone, from, applies) => {
+    expect(sliceResultApplies({ status, epochsDone }, { epochs: { from } })).toBe(applies);
   });
 });
