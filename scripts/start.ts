@@ -32,7 +32,11 @@ Runs a learning-rate sweep on the local stack and prints the results.
   -h, --help          this text
 `;
 
-const { values: args } = parseArgs({
+const { values: args } = parseCommandLine();
+
+function parseCommandLine() {
+  try {
+    return parseArgs({
   options: {
     csv: { type: "string" },
     column: { type: "string", default: "close" },
@@ -50,8 +54,13 @@ const { values: args } = parseArgs({
     request: { type: "string" },
     json: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
-  },
-});
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n\n${HELP}`);
+    process.exit(2);
+  }
+}
 
 if (args.help) {
   process.stdout.write(HELP);
@@ -81,9 +90,27 @@ function parseRates(text: string): SweepRequestInput["rates"] {
   return list;
 }
 
+function readText(flag: string, path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    fail(`--${flag} ${path}: ${(err as Error).message}`);
+  }
+}
+
+function readRequest(path: string): Record<string, any> {
+  const text = readText("request", path);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    fail(`--request ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
 const trainers = int("trainers", args.trainers);
-const request: Record<string, any> = args.request ? JSON.parse(readFileSync(args.request, "utf8")) : {};
-if (args.csv) request.series = { csv: readFileSync(args.csv, "utf8"), column: args.column };
+if (trainers !== undefined && trainers < 1) fail(`--trainers expects at least 1, got ${trainers}`);
+const request: Record<string, any> = args.request ? readRequest(args.request) : {};
+if (args.csv) request.series = { csv: readText("csv", args.csv), column: args.column };
 const put = (section: string, key: string, value: unknown) => {
   if (value !== undefined) request[section] = { ...(request[section] ?? {}), [key]: value };
 };
