@@ -66,6 +66,9 @@ export function prepareDataset(raw: readonly number[], options: PrepareOptions):
   if (!(max > min)) {
     throw new SeriesError(field, `the training part of the series is constant (${min}): it cannot be scaled`);
   }
+  if (!Number.isFinite(max - min) || raw.some((v) => !Number.isFinite((v - min) / (max - min)))) {
+    throw new SeriesError(field, `the series spans too wide a range to scale (min ${min}, max ${max})`);
+  }
   const values = raw.map((v) => (v - min) / (max - min));
   return {
     version: 1,

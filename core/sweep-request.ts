@@ -41,7 +41,7 @@ const seriesSchema = z
     if (s.column !== undefined && s.csv === undefined) {
       ctx.addIssue({ code: "custom", path: ["column"], message: "only allowed with csv" });
     }
-    if (s.dataset !== undefined && !(s.dataset in BUILTIN_DATASETS)) {
+    if (s.dataset !== undefined && !Object.hasOwn(BUILTIN_DATASETS, s.dataset)) {
       ctx.addIssue({
         code: "custom",
         path: ["dataset"],

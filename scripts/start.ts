@@ -83,6 +83,7 @@ function parseRates(text: string): SweepRequestInput["rates"] {
   const range = text.split(":");
   if (range.length === 3) {
     const [min, max, count] = range.map(Number);
+    if (![min, max, count].every(Number.isFinite)) fail(`--rates MIN:MAX:COUNT expects three numbers, got "${text}"`);
     return { min: min!, max: max!, count: count! };
   }
   const list = text.split(",").map(Number);
@@ -124,8 +125,10 @@ put("followUp", "cyclical", args.cyclical);
 if (args.rates) request.rates = parseRates(args.rates);
 if (args.seed) request.seed = int("seed", args.seed);
 
-const stack = await startLocalStack({ port: 0, ...(trainers ? { trainers } : {}) });
-request.concurrency ??= int("concurrency", args.concurrency) ?? stack.trainerUrls.length;
+const concurrency = int("concurrency", args.concurrency);
+const stack = await startLocalStack({ port: 0, ...(trainers !== undefined ? { trainers } : {}) });
+// One slice in flight per trainer runtime unless told otherwise: more would only queue inside workerd.
+request.concurrency = concurrency ?? request.concurrency ?? stack.trainerUrls.length;
 const started = Date.now();
 try {
   const client = sweepClient({ url: stack.url, webhookSecret: stack.secrets.WEBHOOK_SECRET, apiToken: stack.secrets.API_TOKEN });

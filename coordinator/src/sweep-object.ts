@@ -64,8 +64,9 @@ export class SweepObject extends DurableObject<Env> {
   }
 
   /** Called by the webhook route. Idempotent: a second call for the same id changes nothing. */
-  async create(init: CreateSweep): Promise<SweepView> {
-    if (!this.sweepRow()) {
+  async create(init: CreateSweep): Promise<{ created: boolean; view: SweepView }> {
+    const created = !this.sweepRow();
+    if (created) {
       const now = new Date().toISOString();
       this.ctx.storage.transactionSync(() => {
         this.sql.exec(
@@ -80,7 +81,7 @@ export class SweepObject extends DurableObject<Env> {
       });
       await this.ctx.storage.setAlarm(Date.now());
     }
-    return this.view()!;
+    return { created, view: this.view()! };
   }
 
   /** Called by GET /sweeps/:id. Read-only; null when no sweep lives here. */

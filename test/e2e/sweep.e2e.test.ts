@@ -178,6 +178,34 @@ describe("API errors", () => {
     expect(done.rounds).toHaveLength(1);
   });
 
+  it("answers a redelivery (same webhook-id) with 200 and the same sweep, starting no new work", async () => {
+    const body = JSON.stringify({ ...request, rates: [0.01], followUp: { strategy: "none" } });
+    const headers = signWebhook(stack.secrets.WEBHOOK_SECRET, body, `msg_redelivery_${Date.now()}`);
+    const first = await post(body, headers);
+    expect(first.status).toBe(202);
+    const { id } = (await first.json()) as { id: string };
+    const again = await post(body, headers);
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { id: string }).id).toBe(id);
+    const done = await client.waitForFinish(id, { intervalMs: 250 });
+    expect(done.rounds[0]!.trainings).toHaveLength(1);
+    expect(done.rounds[0]!.trainings[0]!.slices).toBe(2); // 3 epochs in slices of 2: run once, not twice
+  });
+
+  it.each([["toString"], ["__proto__"], ["nasdaq"]])("answers 422 for the unknown built-in dataset %s", async (name) => {
+    const body = JSON.stringify({ series: { dataset: name } });
+    const res = await post(body, signWebhook(stack.secrets.WEBHOOK_SECRET, body));
+    expect(res.status).toBe(422);
+    const { error } = (await res.json()) as { error: { details: Array<{ path: string; message: string }> } };
+    expect(error.details).toEqual([{ path: "series.dataset", message: `unknown built-in dataset "${name}"; available: sp500` }]);
+  });
+
+  it("answers 400 for a blob key that is not valid percent-encoding", async () => {
+    const res = await fetch(`${stack.url}/internal/blobs/%E0%A4%A`, { headers: { authorization: `Bearer ${stack.secrets.INTERNAL_TOKEN}` } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_key");
+  });
+
   it("guards reads with the bearer token: 401 without, 403 with a wrong one", async () => {
     expect((await fetch(`${stack.url}/sweeps/${view.id}`)).status).toBe(401);
     expect((await fetch(`${stack.url}/sweeps/${view.id}`, { headers: { authorization: "Bearer nope" } })).status).toBe(403);

@@ -38,6 +38,11 @@ describe("prepareDataset", () => {
     expect(() => prepareDataset(Array(20).fill(5), { lookback: 2, validationFraction: 0.2 })).toThrow(/constant \(5\): it cannot be scaled/);
   });
 
+  it("rejects a series whose range overflows", () => {
+    const raw = Array.from({ length: 20 }, (_, i) => (i % 2 ? 1e308 : -1e308));
+    expect(() => prepareDataset(raw, { lookback: 2, validationFraction: 0.2 })).toThrow(/too wide a range to scale/);
+  });
+
   it("counts steps per epoch with a partial last batch", () => {
     expect(stepsPerEpoch({ trainWindows: 4068 }, 64)).toBe(64);
     expect(stepsPerEpoch({ trainWindows: 128 }, 64)).toBe(2);

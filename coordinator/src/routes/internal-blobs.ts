@@ -12,7 +12,12 @@ export const internalBlobs = new Hono<{ Bindings: Env }>();
 internalBlobs.use("*", requireBearer((env: Env) => env.INTERNAL_TOKEN, "internal"));
 
 const blobKey = (path: string) => {
-  const key = decodeURIComponent(path.replace(/^\/internal\/blobs\//, ""));
+  let key: string;
+  try {
+    key = decodeURIComponent(path.replace(/^\/internal\/blobs\//, ""));
+  } catch {
+    throw apiError(400, "invalid_key", `blob path "${path}" is not valid percent-encoding`);
+  }
   if (!/^(datasets|checkpoints)\/[\w./-]+$/.test(key) || key.includes("..")) {
     throw apiError(400, "invalid_key", `blob key "${key}" is not a datasets/ or checkpoints/ key`);
   }

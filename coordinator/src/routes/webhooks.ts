@@ -9,8 +9,25 @@ import { verifyWebhook } from "../webhook-signature.js";
 
 export const webhooks = new Hono<{ Bindings: Env; Variables: { rawBody: string } }>();
 
+/**
+ * The sweep id is derived from the delivery's `webhook-id`, so a redelivered message (senders retry)
+ * finds the sweep it already started: 200 with the same id, no new work.
+ */
+async function sweepIdForDelivery(webhookId: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`webhook-id:${webhookId}`));
+  return `sw_${[...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 32)}`;
+}
+
+const accepted = (id: string, status: string) => ({ id, status, links: { self: `/sweeps/${id}` } });
+
 /** Starts a sweep. The body is only read after its signature is verified. */
 webhooks.post("/sweeps", verifyWebhook, async (c) => {
+  const id = await sweepIdForDelivery(c.req.header("webhook-id")!);
+  const stub = c.env.SWEEPS.get(c.env.SWEEPS.idFromName(id));
+  c.header("Location", `/sweeps/${id}`);
+  const existing = await stub.view();
+  if (existing) return c.json(accepted(id, existing.status), 200);
+
   let body: unknown;
   try {
     body = JSON.parse(c.get("rawBody"));
@@ -36,9 +53,7 @@ webhooks.post("/sweeps", verifyWebhook, async (c) => {
     throw err;
   }
   const key = await storeDataset(c.env.BUCKET, dataset);
-  const id = `sw_${crypto.randomUUID().replace(/-/g, "")}`;
-  const stub = c.env.SWEEPS.get(c.env.SWEEPS.idFromName(id));
-  const view = await stub.create({
+  const { created, view } = await stub.create({
     id,
     request,
     dataset: {
@@ -50,7 +65,5 @@ webhooks.post("/sweeps", verifyWebhook, async (c) => {
       baselineValLoss: dataset.baselineValLoss,
     },
   });
-  const self = `/sweeps/${id}`;
-  c.header("Location", self);
-  return c.json({ id, status: view.status, links: { self } }, 202);
+  return c.json(accepted(id, view.status), created ? 202 : 200);
 });
