@@ -56,6 +56,10 @@ export const sliceRequestSchema = z
       .strict()
       .refine((e) => e.to >= e.from, { message: "epochs.to must be >= epochs.from" }),
     checkpointKey: z.string().min(1).optional(),
+    /** Milliseconds the slice may take; the trainer stops early (after a whole epoch) rather than exceed it. */
+    budgetMs: z.number().int().positive().optional(),
+    /** Which dispatch of this slice this is (1-based); lets duplicates and retries be told apart in logs. */
+    attempt: z.number().int().positive().optional(),
   })
   .strict();
 export type SliceRequest = z.infer<typeof sliceRequestSchema>;
@@ -70,7 +74,9 @@ export interface EpochPoint {
 }
 
 export interface SliceResult {
+  sweepId: string;
   trainingId: string;
+  /** The epochs actually run (the trainer may stop early to stay within budgetMs). */
   epochs: { from: number; to: number };
   points: EpochPoint[];
   outcome: "continue" | "diverged";
@@ -79,6 +85,9 @@ export interface SliceResult {
   /** Where the state after the last epoch run is stored (absent when diverged). */
   checkpointKey?: string;
   stepsPerEpoch: number;
-  /** Wall milliseconds the trainer spent on the slice, loading included. */
-  trainerMs: number;
+  /**
+   * Milliseconds the trainer spent on the slice, loading included, by its own clock. Training is
+   * CPU-bound, so this approximates the CPU time billed for the slice.
+   */
+  cpuMs: number;
 }

@@ -1,7 +1,10 @@
 /**
- * The local stack: one coordinator runtime (Worker + Sweep Durable Objects + R2) and a pool of
- * trainer runtimes, one workerd process each, since one workerd runs one thread. Only the
- * coordinator has storage; trainers read datasets and checkpoints through it.
+ * The local stack, in one of two dispatch modes:
+ * - pool (default): one coordinator runtime (Worker + Sweep Durable Objects + R2) and a pool of
+ *   trainer runtimes, one workerd process each, since one workerd runs one thread. Only the
+ *   coordinator has storage; trainers read datasets and checkpoints through it.
+ * - queue: the Cloudflare topology in one runtime: the coordinator sends slices to a real
+ *   (Miniflare) queue, the trainer Worker consumes them and reports to the Durable Object by RPC.
  */
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -29,14 +32,20 @@ export interface LocalStackOptions {
   /** Persist Durable Object and R2 state here; default in memory. */
   persistTo?: string;
   secrets?: Secrets;
-  /** Extra coordinator vars (e.g. SLICE_TIMEOUT_MS). */
+  /** pool (several trainer runtimes, HTTP) or queue (one runtime, a real queue). Default pool. */
+  dispatch?: "pool" | "queue";
+  /** Extra coordinator vars (e.g. LEASE_MIN_MS). */
   vars?: Record<string, string>;
+  /** Extra trainer vars (e.g. FAULTS). */
+  trainerVars?: Record<string, string>;
   /** Show workerd's console output. */
   verbose?: boolean;
 }
 
 export interface LocalStack {
   url: string;
+  dispatch: "pool" | "queue";
+  /** Trainer runtimes' origins (pool mode; empty in queue mode). */
   trainerUrls: string[];
   secrets: Secrets;
   stop(): Promise<void>;
@@ -108,47 +117,88 @@ function workerOptions(config: string, outdir: string): WorkerOptions & { bindin
   } as WorkerOptions & { bindings?: Record<string, unknown> };
 }
 
+type Options = WorkerOptions & { bindings?: Record<string, unknown> };
+
+/** Options without the bindings a pool runtime must not have (storage lives in the coordinator only). */
+function withoutBindings(options: Options, keys: Array<"r2Buckets" | "queueProducers" | "queueConsumers" | "durableObjects">): Options {
+  const copy = { ...options } as Record<string, unknown>;
+  for (const k of keys) delete copy[k];
+  return copy as Options;
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const trainers = options.trainers ?? availableParallelism();
-  if (!Number.isInteger(trainers) || trainers < 1) throw new TypeError(`Expected trainers to be a positive integer, got ${trainers}`);
+  const dispatch = options.dispatch ?? "pool";
+  const trainers = dispatch === "queue" ? 0 : (options.trainers ?? availableParallelism());
+  if (dispatch === "pool" && (!Number.isInteger(trainers) || trainers < 1)) {
+    throw new TypeError(`Expected trainers to be a positive integer, got ${trainers}`);
+  }
   const secrets = options.secrets ?? devSecrets();
   await buildWorkers();
-  const port = options.port === 0 || options.port === undefined ? (options.port === 0 ? await freePort() : 8787) : options.port;
+  const port = options.port === undefined ? 8787 : options.port === 0 ? await freePort() : options.port;
   const coordinatorUrl = `http://127.0.0.1:${port}`;
   const log = options.verbose ? new Log(LogLevel.INFO) : new Log(LogLevel.WARN);
+  const persist = options.persistTo
+    ? { durableObjectsPersist: join(options.persistTo, "do"), r2Persist: join(options.persistTo, "r2"), queuesPersist: join(options.persistTo, "queues") }
+    : {};
+  const coordinatorOpts = workerOptions("wrangler.toml", "dist/coordinator");
+  const trainerOpts = workerOptions("worker/wrangler.toml", "dist/trainer");
+
+  if (dispatch === "queue") {
+    const mf = new Miniflare({
+      cf: false,
+      host: "127.0.0.1",
+      port,
+      log,
+      ...persist,
+      workers: [
+        {
+          ...coordinatorOpts,
+          name: "lr-sweep-coordinator",
+          bindings: { ...coordinatorOpts.bindings, ...secrets, DISPATCH: "queue", ...options.vars },
+        },
+        {
+          ...trainerOpts,
+          name: "lr-sweep-trainer",
+          bindings: { ...trainerOpts.bindings, INTERNAL_TOKEN: secrets.INTERNAL_TOKEN, ...options.trainerVars },
+        },
+      ],
+    } as ConstructorParameters<typeof Miniflare>[0]);
+    await mf.ready;
+    return { url: coordinatorUrl, dispatch, trainerUrls: [], secrets, stop: async () => void (await mf.dispose()) };
+  }
+
   const trainerPorts = await Promise.all(Array.from({ length: trainers }, () => freePort()));
   const trainerUrls = trainerPorts.map((p) => `http://127.0.0.1:${p}`);
-  const trainerOpts = workerOptions("worker/wrangler.toml", "dist/trainer");
+  const poolTrainer = withoutBindings(trainerOpts, ["r2Buckets", "queueConsumers", "durableObjects"]);
   const pool = trainerPorts.map(
     (p) =>
       new Miniflare({
-        ...trainerOpts,
+        ...poolTrainer,
         host: "127.0.0.1",
         port: p,
         log,
-        bindings: { ...(trainerOpts.bindings ?? {}), BLOB_URL: coordinatorUrl, INTERNAL_TOKEN: secrets.INTERNAL_TOKEN },
-      }),
+        bindings: { ...poolTrainer.bindings, BLOB_URL: coordinatorUrl, INTERNAL_TOKEN: secrets.INTERNAL_TOKEN, ...options.trainerVars },
+      } as ConstructorParameters<typeof Miniflare>[0]),
   );
-  const coordinatorOpts = workerOptions("wrangler.toml", "dist/coordinator");
-  const persist = options.persistTo
-    ? { durableObjectsPersist: join(options.persistTo, "do"), r2Persist: join(options.persistTo, "r2") }
-    : {};
+  const poolCoordinator = withoutBindings(coordinatorOpts, ["queueProducers", "queueConsumers"]);
   const coordinator = new Miniflare({
-    ...coordinatorOpts,
+    ...poolCoordinator,
     ...persist,
     host: "127.0.0.1",
     port,
     log,
     bindings: {
-      ...(coordinatorOpts.bindings ?? {}),
+      ...poolCoordinator.bindings,
       ...secrets,
+      DISPATCH: "pool",
       TRAINER_URLS: trainerUrls.join(","),
       ...options.vars,
     },
-  });
+  } as ConstructorParameters<typeof Miniflare>[0]);
   await Promise.all([coordinator.ready, ...pool.map((mf) => mf.ready)]);
   return {
     url: coordinatorUrl,
+    dispatch,
     trainerUrls,
     secrets,
     async stop() {

@@ -6,9 +6,8 @@ const num = (x: number | null | undefined, digits = 4) => (x === null || x === u
 
 export function progressLine(view: SweepView): string {
   const p = view.progress;
-  const started = view.rounds.flatMap((r) => r.trainings).filter((t) => t.status === "running").length;
   const pct = p.epochsTotal ? Math.floor((100 * p.epochsDone) / p.epochsTotal) : 0;
-  return `${view.status.padEnd(9)} round ${view.rounds.length}  trainings ${p.trainingsDone}/${p.trainingsTotal}  epochs ${p.epochsDone}/${p.epochsTotal} (${pct}%)  trainings started ${started}`;
+  return `${view.status.padEnd(9)} round ${view.rounds.length}  trainings ${p.trainingsDone}/${p.trainingsTotal}  epochs ${p.epochsDone}/${p.epochsTotal} (${pct}%)  slices in flight ${p.slicesInFlight}, waiting ${p.slicesQueued}`;
 }
 
 export function sweepTable(view: SweepView): string {

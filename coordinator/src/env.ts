@@ -1,3 +1,4 @@
+import type { SliceRequest } from "../../core/contract.js";
 import type { SweepObject } from "./sweep-object.js";
 
 /** Bindings of the coordinator Worker (declared in wrangler.toml, secrets in .dev.vars.example). */
@@ -12,10 +13,16 @@ export interface Env {
   API_TOKEN: string;
   /** Shared with the trainers: authenticates /slices calls and the /internal/blobs routes. */
   INTERNAL_TOKEN: string;
-  /** Comma-separated trainer origins; slices are spread over them (the local pool). */
-  TRAINER_URLS: string;
-  /** Milliseconds a slice may take before it is abandoned and retried (default 300000). */
-  SLICE_TIMEOUT_MS?: string;
+  /** `pool` (HTTP to TRAINER_URLS, local) or `queue` (TRAINING_QUEUE, Cloudflare). Default pool. */
+  DISPATCH?: string;
+  /** Comma-separated trainer origins; pool mode spreads slices over them. */
+  TRAINER_URLS?: string;
+  /** Queue mode: slices go here; the trainer Worker consumes them. */
+  TRAINING_QUEUE?: Queue<SliceRequest>;
+  /** The trainer's CPU limit per invocation in ms (its `limits.cpu_ms`); slices aim at half of it. Default 30000. */
+  CPU_LIMIT_MS?: string;
+  /** Shortest lease in ms before a silent slice is dispatched again (default 60000). */
+  LEASE_MIN_MS?: string;
   /** First retry delay in milliseconds, doubled per retry (default 1000). */
   RETRY_BACKOFF_MS?: string;
 }

@@ -1,8 +1,15 @@
 /**
  * One Durable Object per sweep. It owns the sweep's state in its SQLite storage (sweep, trainings,
  * per-epoch points), decides what runs next (policy from core/plan.ts) and dispatches slices; it
- * never trains. Progress is driven by alarms: every alarm first re-arms a watchdog alarm, so an
- * evicted or restarted object resumes from storage. State is persisted before it is announced.
+ * never trains. Each training has at most one slice out at a time, tracked in storage (dispatched,
+ * lease deadline, failed attempts), so an evicted or restarted object resumes from storage alone.
+ * Alarms drive progress: every alarm first re-arms a watchdog alarm. State is persisted before it
+ * is announced: a slice is marked dispatched before it is sent.
+ *
+ * Two dispatch modes (env DISPATCH): `pool` sends slices over HTTP to trainer runtimes and awaits
+ * them inside the alarm, bounded by p-limit; `queue` sends them to a Cloudflare Queue whose
+ * consumers report back through acceptSlice / sliceFailed. Both keep at most `concurrency`
+ * slices of the sweep in flight.
  */
 import { DurableObject } from "cloudflare:workers";
 import pLimit from "p-limit";
@@ -13,7 +20,7 @@ import type { SweepRequest } from "../../core/sweep-request.js";
 import { FINISHED_SWEEP, FINISHED_TRAINING } from "../../core/vocabulary.js";
 import { poolDispatcher, type Dispatcher } from "./dispatch/pool.js";
 import type { Env } from "./env.js";
-import { withRetries } from "./retry.js";
+import { sliceBudget } from "./slice-budget.js";
 import {
   buildView,
   followUpEpochs,
@@ -25,9 +32,9 @@ import {
 } from "./sweep-view.js";
 
 const WATCHDOG_MS = 60_000;
-/** An alarm handler stops starting slices after this long and hands over to the next alarm. */
+/** A pool alarm stops starting slices after this long and hands over to the next alarm. */
 const PUMP_BUDGET_MS = 10 * 60_000;
-const SLICE_TRIES = 3;
+export const SLICE_TRIES = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sweep (
@@ -39,7 +46,9 @@ CREATE TABLE IF NOT EXISTS trainings (
   learning_rate REAL NOT NULL, schedule TEXT NOT NULL, seed INTEGER NOT NULL, epochs INTEGER NOT NULL,
   status TEXT NOT NULL, epochs_done INTEGER NOT NULL DEFAULT 0, checkpoint_key TEXT,
   best_val_loss REAL, best_epoch INTEGER, diverged_epoch INTEGER, error TEXT,
-  attempts INTEGER NOT NULL DEFAULT 0, slices INTEGER NOT NULL DEFAULT 0, trainer_ms INTEGER NOT NULL DEFAULT 0
+  slice_state TEXT NOT NULL DEFAULT 'idle', slice_from INTEGER, slice_attempt INTEGER NOT NULL DEFAULT 0,
+  lease_until INTEGER, retry_at INTEGER, ms_per_epoch REAL,
+  slices INTEGER NOT NULL DEFAULT 0, cpu_ms INTEGER NOT NULL DEFAULT 0, ignored_results INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS points (
   training_id TEXT NOT NULL, epoch INTEGER NOT NULL, loss REAL, val_loss REAL, learning_rate REAL NOT NULL,
@@ -61,6 +70,13 @@ export class SweepObject extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
+    // A new instance of an unfinished sweep means the previous one was evicted or its runtime
+    // restarted, taking its pool calls with it: resume now rather than at the watchdog alarm.
+    // Re-running the alarm is always safe.
+    ctx.blockConcurrencyWhile(async () => {
+      const sweep = this.sweepRow();
+      if (sweep && !FINISHED_SWEEP.has(sweep.status)) await ctx.storage.setAlarm(Date.now());
+    });
   }
 
   /** Called by the webhook route. Idempotent: a second call for the same id changes nothing. */
@@ -99,9 +115,7 @@ export class SweepObject extends DurableObject<Env> {
     if (!sweep) return null;
     if (!FINISHED_SWEEP.has(sweep.status)) {
       this.ctx.storage.transactionSync(() => {
-        this.sql.exec(
-          "UPDATE trainings SET status = 'cancelled' WHERE status IN ('queued', 'running')",
-        );
+        this.sql.exec("UPDATE trainings SET status = 'cancelled', slice_state = 'idle' WHERE status IN ('queued', 'running')");
         this.setSweepStatus("cancelled");
       });
       await this.ctx.storage.deleteAlarm();
@@ -109,59 +123,183 @@ export class SweepObject extends DurableObject<Env> {
     return this.view();
   }
 
+  /**
+   * Called by trainers (queue mode, by RPC) and by the pool driver with a slice's result.
+   * Idempotent: a duplicate, a late result after a re-dispatch, or one for a finished training
+   * changes nothing but the count of ignored results.
+   */
+  async acceptSlice(result: SliceResult): Promise<{ applied: boolean }> {
+    const applied = this.recordSlice(result);
+    if (applied && this.mode() === "queue") await this.dispatchToQueue();
+    return { applied };
+  }
+
+  /**
+   * Called by the pool driver, by trainers on a slice that cannot succeed, and by the dead-letter
+   * consumer. Counts a failed attempt of the training's current slice (only if `from` is still its
+   * current slice): retried with backoff, or the training fails after SLICE_TRIES or when `final`.
+   */
+  async sliceFailed(trainingId: string, from: number, reason: string, options: { final?: boolean } = {}): Promise<void> {
+    this.recordFailedAttempt(trainingId, from, reason, options.final ?? false);
+    if (this.mode() === "queue") await this.dispatchToQueue();
+  }
+
   /** Called by the runtime (at least once per scheduled time). Safe to run again at any point. */
   override async alarm(): Promise<void> {
     const sweep = this.sweepRow();
     if (!sweep || FINISHED_SWEEP.has(sweep.status)) return;
     await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    if (this.mode() === "queue") {
+      await this.dispatchToQueue();
+      return;
+    }
     if (this.pumping) return;
     this.pumping = true;
     try {
-      await this.pump();
+      await this.pumpPool();
     } finally {
       this.pumping = false;
     }
-    const after = this.sweepRow()!;
-    if (FINISHED_SWEEP.has(after.status)) await this.ctx.storage.deleteAlarm();
+    if (FINISHED_SWEEP.has(this.sweepRow()!.status)) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Date.now());
   }
 
-  /** Keeps up to `concurrency` slices in flight until the sweep finishes or the budget runs out. */
-  private async pump(): Promise<void> {
+  // ---- pool mode -------------------------------------------------------------------------------
+
+  /** Keeps up to `concurrency` slices in flight over HTTP until the sweep finishes or the budget runs out. */
+  private async pumpPool(): Promise<void> {
     const request = this.request();
     const limit = pLimit(request.concurrency);
     const inFlight = new Map<string, Promise<void>>();
     const deadline = Date.now() + PUMP_BUDGET_MS;
+    // Whatever storage says is dispatched was sent by a previous instance (only one pump runs per
+    // instance, and this one has sent nothing yet): its HTTP call died with that instance.
+    this.sql.exec("UPDATE trainings SET slice_state = 'idle', lease_until = NULL WHERE slice_state = 'dispatched'");
     for (;;) {
       this.advance();
       if (FINISHED_SWEEP.has(this.sweepRow()!.status)) return;
       if (Date.now() < deadline) {
-        const runnable = this.sql
-          .exec<{ id: string }>("SELECT id FROM trainings WHERE status IN ('queued', 'running') ORDER BY ord")
-          .toArray();
-        for (const { id } of runnable) {
-          if (!inFlight.has(id)) inFlight.set(id, limit(() => this.runSlice(id)).finally(() => inFlight.delete(id)));
+        for (const t of this.claimable()) {
+          if (!inFlight.has(t.id)) inFlight.set(t.id, limit(() => this.runPoolSlice(t.id)).finally(() => inFlight.delete(t.id)));
         }
       }
-      if (inFlight.size === 0) return;
-      await Promise.race(inFlight.values());
+      const wake = this.nextRetryAt();
+      if (inFlight.size === 0 && (wake === null || Date.now() >= deadline)) return;
+      const timers: Array<Promise<void>> = wake === null ? [] : [new Promise((r) => setTimeout(r, Math.max(0, wake - Date.now())))];
+      await Promise.race([...inFlight.values(), ...timers]);
     }
   }
 
-  /** Runs the next slice of one training with retries; never rejects (failures are recorded). */
-  private async runSlice(trainingId: string): Promise<void> {
-    const training = this.training(trainingId);
+  /** One pool slice: claim (persisted), call a trainer, record the outcome. Never rejects. */
+  private async runPoolSlice(trainingId: string): Promise<void> {
+    const slice = this.claim(trainingId);
+    if (!slice) return;
+    const lease = this.training(trainingId)!.lease_until! - Date.now();
+    try {
+      const result = await this.dispatcher().dispatch(slice, AbortSignal.timeout(lease));
+      this.recordSlice(result);
+    } catch (err) {
+      const reason = err instanceof Error && err.name === "TimeoutError" ? `no result within the ${Math.round(lease / 1000)} s lease` : errorText(err);
+      console.warn(`sweep ${slice.sweepId} ${trainingId} epochs ${slice.epochs.from}-${slice.epochs.to} attempt ${slice.attempt}: ${reason}`);
+      this.recordFailedAttempt(trainingId, slice.epochs.from, reason, false);
+    }
+  }
+
+  private dispatcher(): Dispatcher {
+    this.dispatcherInstance ??= poolDispatcher(this.env.TRAINER_URLS ?? "", this.env.INTERNAL_TOKEN);
+    return this.dispatcherInstance;
+  }
+
+  // ---- queue mode ------------------------------------------------------------------------------
+
+  /** Re-dispatches expired leases and sends slices up to `concurrency` in flight; re-arms the alarm for the next deadline. */
+  private async dispatchToQueue(): Promise<void> {
+    this.expireLeases();
+    this.advance();
     const sweep = this.sweepRow()!;
-    if (!training || FINISHED_TRAINING.has(training.status) || FINISHED_SWEEP.has(sweep.status)) return;
-    const request = this.request();
-    const range = nextSliceEpochs({ epochsDone: training.epochs_done, epochs: training.epochs }, request.sliceEpochs);
-    if (!range) return;
+    if (FINISHED_SWEEP.has(sweep.status)) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    const capacity = this.request().concurrency - this.countDispatched();
+    for (const t of this.claimable().slice(0, Math.max(0, capacity))) {
+      const slice = this.claim(t.id);
+      if (!slice) continue;
+      try {
+        await this.env.TRAINING_QUEUE!.send(slice, { contentType: "json" });
+      } catch (err) {
+        this.recordFailedAttempt(t.id, slice.epochs.from, `could not enqueue: ${errorText(err)}`, false);
+      }
+    }
+    const deadlines = this.sql
+      .exec<{ at: number | null }>(
+        "SELECT MIN(COALESCE(lease_until, retry_at)) AS at FROM trainings WHERE status IN ('queued', 'running') AND (lease_until IS NOT NULL OR retry_at IS NOT NULL)",
+      )
+      .one().at;
+    await this.ctx.storage.setAlarm(Math.min(deadlines ?? Infinity, Date.now() + WATCHDOG_MS));
+  }
+
+  /** Slices dispatched longer ago than their lease count as failed attempts and go out again. */
+  private expireLeases(): void {
+    const expired = this.sql
+      .exec<TrainingRow>("SELECT * FROM trainings WHERE slice_state = 'dispatched' AND lease_until < ?", Date.now())
+      .toArray();
+    for (const t of expired) {
+      console.warn(`sweep ${this.sweepRow()!.id} ${t.id} epochs from ${t.slice_from}: lease expired, dispatching again`);
+      this.recordFailedAttempt(t.id, t.slice_from!, "no result before the lease expired", false);
+    }
+  }
+
+  // ---- shared bookkeeping ----------------------------------------------------------------------
+
+  /** Trainings that may start their next slice now, in order. */
+  private claimable(): TrainingRow[] {
+    return this.sql
+      .exec<TrainingRow>(
+        "SELECT * FROM trainings WHERE status IN ('queued', 'running') AND slice_state = 'idle' AND (retry_at IS NULL OR retry_at <= ?) ORDER BY ord",
+        Date.now(),
+      )
+      .toArray();
+  }
+
+  private countDispatched(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM trainings WHERE slice_state = 'dispatched'").one().n;
+  }
+
+  private nextRetryAt(): number | null {
+    return this.sql
+      .exec<{ at: number | null }>("SELECT MIN(retry_at) AS at FROM trainings WHERE status IN ('queued', 'running') AND slice_state = 'idle'")
+      .one().at;
+  }
+
+  /** Marks the training's next slice dispatched (with its lease) and returns the request to send. */
+  private claim(trainingId: string): SliceRequest | null {
+    const sweep = this.sweepRow()!;
+    const training = this.training(trainingId);
+    if (!training || FINISHED_TRAINING.has(training.status) || FINISHED_SWEEP.has(sweep.status) || training.slice_state !== "idle") {
+      return null;
+    }
+    const request = JSON.parse(sweep.request) as SweepRequest;
+    const budget = sliceBudget({
+      cpuLimitMs: Number(this.env.CPU_LIMIT_MS ?? 30_000),
+      leaseMinMs: Number(this.env.LEASE_MIN_MS ?? 60_000),
+      maxSliceEpochs: request.sliceEpochs,
+      msPerEpoch: training.ms_per_epoch,
+    });
+    const range = nextSliceEpochs({ epochsDone: training.epochs_done, epochs: training.epochs }, budget.sliceEpochs);
+    if (!range) return null;
+    const leaseUntil = Date.now() + budget.leaseMs;
     this.ctx.storage.transactionSync(() => {
-      this.sql.exec("UPDATE trainings SET status = 'running' WHERE id = ? AND status = 'queued'", trainingId);
+      this.sql.exec(
+        "UPDATE trainings SET status = 'running', slice_state = 'dispatched', slice_from = ?, lease_until = ?, retry_at = NULL WHERE id = ?",
+        range.from,
+        leaseUntil,
+        trainingId,
+      );
       if (sweep.status === "queued") this.setSweepStatus("running");
     });
     const dataset = JSON.parse(sweep.dataset) as DatasetSummary;
-    const slice: SliceRequest = {
+    return {
       sweepId: sweep.id,
       trainingId,
       datasetKey: dataset.key,
@@ -175,46 +313,22 @@ export class SweepObject extends DurableObject<Env> {
       schedule: JSON.parse(training.schedule),
       epochs: range,
       ...(training.checkpoint_key ? { checkpointKey: training.checkpoint_key } : {}),
+      budgetMs: budget.budgetMs,
+      attempt: training.slice_attempt + 1,
     };
-    const timeoutMs = Number(this.env.SLICE_TIMEOUT_MS ?? 300_000);
-    try {
-      const result = await withRetries(
-        async () => {
-          const current = this.training(trainingId);
-          if (!current || FINISHED_TRAINING.has(current.status)) return null;
-          return this.dispatcher().dispatch(slice, AbortSignal.timeout(timeoutMs));
-        },
-        {
-          tries: SLICE_TRIES,
-          backoffMs: Number(this.env.RETRY_BACKOFF_MS ?? 1000),
-          onFailure: (err, n) => {
-            console.warn(`sweep ${sweep.id} ${trainingId} epochs ${range.from}-${range.to} try ${n}/${SLICE_TRIES}: ${errorText(err)}`);
-            this.sql.exec("UPDATE trainings SET attempts = attempts + 1, error = ? WHERE id = ?", errorText(err), trainingId);
-          },
-        },
-      );
-      if (result) this.recordSlice(result);
-    } catch (err) {
-      const message = `slice epochs ${range.from}-${range.to} failed ${SLICE_TRIES} times; last error: ${errorText(err)}`;
-      this.ctx.storage.transactionSync(() => {
-        this.sql.exec(
-          "UPDATE trainings SET status = 'failed', error = ? WHERE id = ? AND status IN ('queued', 'running')",
-          message,
-          trainingId,
-        );
-        this.touch();
-      });
-    }
   }
 
-  /**
-   * Stores a slice's points and moves the training on. Idempotent: a result for epochs already
-   * recorded, for another slice than the next one, or for a finished training changes nothing.
-   */
-  private recordSlice(result: SliceResult): void {
+  /** Stores a slice's points and moves the training on; false when the result no longer applies. */
+  private recordSlice(result: SliceResult): boolean {
+    let applied = false;
     this.ctx.storage.transactionSync(() => {
       const t = this.training(result.trainingId);
-      if (!t || !sliceResultApplies({ status: t.status, epochsDone: t.epochs_done }, result)) return;
+      if (!t) return;
+      if (!sliceResultApplies({ status: t.status, epochsDone: t.epochs_done }, result)) {
+        this.sql.exec("UPDATE trainings SET ignored_results = ignored_results + 1 WHERE id = ?", t.id);
+        return;
+      }
+      applied = true;
       for (const p of result.points) {
         this.sql.exec(
           "INSERT OR IGNORE INTO points (training_id, epoch, loss, val_loss, learning_rate) VALUES (?, ?, ?, ?, ?)",
@@ -231,21 +345,54 @@ export class SweepObject extends DurableObject<Env> {
           t.id,
         )
         .toArray()[0];
-      const epochsDone = result.points.length ? result.points[result.points.length - 1]!.epoch : t.epochs_done;
-      const status =
-        result.outcome === "diverged" ? "diverged" : epochsDone >= t.epochs ? "succeeded" : "running";
+      const ran = result.points.length;
+      const epochsDone = ran ? result.points[ran - 1]!.epoch : t.epochs_done;
+      const status = result.outcome === "diverged" ? "diverged" : epochsDone >= t.epochs ? "succeeded" : "running";
       this.sql.exec(
         `UPDATE trainings SET status = ?, epochs_done = ?, checkpoint_key = ?, best_val_loss = ?, best_epoch = ?,
-           diverged_epoch = ?, error = NULL, slices = slices + 1, trainer_ms = trainer_ms + ? WHERE id = ?`,
+           diverged_epoch = ?, error = NULL, slice_state = 'idle', slice_from = NULL, slice_attempt = 0,
+           lease_until = NULL, retry_at = NULL, ms_per_epoch = COALESCE(?, ms_per_epoch),
+           slices = slices + 1, cpu_ms = cpu_ms + ? WHERE id = ?`,
         status,
         epochsDone,
         result.checkpointKey ?? t.checkpoint_key,
         best?.val_loss ?? null,
         best?.epoch ?? null,
         result.divergedAtEpoch ?? null,
-        Math.round(result.trainerMs),
+        ran ? result.cpuMs / ran : null,
+        Math.round(result.cpuMs),
         t.id,
       );
+      this.touch();
+    });
+    return applied;
+  }
+
+  private recordFailedAttempt(trainingId: string, from: number, reason: string, final: boolean): void {
+    this.ctx.storage.transactionSync(() => {
+      const t = this.training(trainingId);
+      if (!t || FINISHED_TRAINING.has(t.status) || t.epochs_done + 1 !== from) return;
+      const attempts = t.slice_attempt + 1;
+      if (final || attempts >= SLICE_TRIES) {
+        const message = final
+          ? `slice epochs from ${from} failed: ${reason}`
+          : `slice epochs from ${from} failed ${attempts} times; last error: ${reason}`;
+        this.sql.exec(
+          "UPDATE trainings SET status = 'failed', error = ?, slice_state = 'idle', slice_attempt = ?, lease_until = NULL, retry_at = NULL WHERE id = ?",
+          message,
+          attempts,
+          trainingId,
+        );
+      } else {
+        const backoff = Number(this.env.RETRY_BACKOFF_MS ?? 1000) * 2 ** (attempts - 1);
+        this.sql.exec(
+          "UPDATE trainings SET error = ?, slice_state = 'idle', slice_attempt = ?, lease_until = NULL, retry_at = ? WHERE id = ?",
+          `attempt ${attempts} failed: ${reason}`,
+          attempts,
+          Date.now() + backoff,
+          trainingId,
+        );
+      }
       this.touch();
     });
   }
@@ -292,8 +439,8 @@ export class SweepObject extends DurableObject<Env> {
       const id = `r${p.round}-${String(i + 1).padStart(2, "0")}`;
       const parent = p.parentId ? byId.get(p.parentId) : undefined;
       this.sql.exec(
-        `INSERT INTO trainings (id, ord, round, role, parent_id, learning_rate, schedule, seed, epochs, status, checkpoint_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
+        `INSERT INTO trainings (id, ord, round, role, parent_id, learning_rate, schedule, seed, epochs, status, checkpoint_key, ms_per_epoch)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
         id,
         offset + i,
         p.round,
@@ -304,13 +451,13 @@ export class SweepObject extends DurableObject<Env> {
         seed,
         p.epochs,
         parent?.checkpoint_key ?? null,
+        parent?.ms_per_epoch ?? null,
       );
     });
   }
 
-  private dispatcher(): Dispatcher {
-    this.dispatcherInstance ??= poolDispatcher(this.env.TRAINER_URLS, this.env.INTERNAL_TOKEN);
-    return this.dispatcherInstance;
+  private mode(): "pool" | "queue" {
+    return this.env.DISPATCH === "queue" ? "queue" : "pool";
   }
 
   private sweepRow(): SweepRow | undefined {

@@ -41,9 +41,15 @@ export type TrainingRow = {
   best_epoch: number | null;
   diverged_epoch: number | null;
   error: string | null;
-  attempts: number;
+  slice_state: "idle" | "dispatched";
+  slice_from: number | null;
+  slice_attempt: number;
+  lease_until: number | null;
+  retry_at: number | null;
+  ms_per_epoch: number | null;
   slices: number;
-  trainer_ms: number;
+  cpu_ms: number;
+  ignored_results: number;
 };
 
 export type PointRow = {
@@ -68,8 +74,10 @@ export interface TrainingView {
   bestEpoch: number | null;
   divergedAtEpoch: number | null;
   error: string | null;
+  /** Slices recorded, trainer milliseconds they took, and results ignored as duplicates or late. */
   slices: number;
-  trainerMs: number;
+  cpuMs: number;
+  ignoredResults: number;
 }
 
 export interface SweepView {
@@ -78,13 +86,26 @@ export interface SweepView {
   createdAt: string;
   updatedAt: string;
   error: string | null;
-  progress: { trainingsDone: number; trainingsTotal: number; epochsDone: number; epochsTotal: number };
+  progress: {
+    trainingsDone: number;
+    trainingsTotal: number;
+    epochsDone: number;
+    epochsTotal: number;
+    /** Slices sent and not yet answered, and trainings waiting for a free slot. */
+    slicesInFlight: number;
+    slicesQueued: number;
+  };
+  /** Trainer time so far and its price at Workers Standard's published CPU rate. */
+  cost: { cpuMs: number; slices: number; cpuMsPerSlice: number | null; usdPerMillionCpuMs: number; estimatedUsd: number };
   rounds: Array<{ round: number; kind: RoundKind; trainings: TrainingView[] }>;
   best: { trainingId: string; learningRate: number; schedule: Schedule; valLoss: number; epoch: number | null } | null;
   baseline: { kind: "last-value"; valLoss: number };
   dataset: Omit<DatasetSummary, "key">;
   config: Omit<SweepRequest, "series"> & { series: string };
 }
+
+/** Workers Standard: $0.02 per million CPU milliseconds beyond the monthly allowance. */
+export const USD_PER_MILLION_CPU_MS = 0.02;
 
 /** How many follow-up trainings the sweep will run once round 1 has finished. */
 export function expectedFollowUps(request: SweepRequest, round1Count: number): number {
@@ -129,7 +150,8 @@ export function buildView(sweep: SweepRow, trainings: TrainingRow[], points: Poi
       divergedAtEpoch: t.diverged_epoch,
       error: t.error,
       slices: t.slices,
-      trainerMs: t.trainer_ms,
+      cpuMs: t.cpu_ms,
+      ignoredResults: t.ignored_results,
     };
   });
   const round1 = views.filter((t) => t.round === 1);
@@ -137,6 +159,9 @@ export function buildView(sweep: SweepRow, trainings: TrainingRow[], points: Poi
   const finished = (t: TrainingView) => FINISHED_TRAINING.has(t.status);
   const best = pickBest(views);
   const { series, ...config } = request;
+  const active = trainings.filter((t) => t.status === "queued" || t.status === "running");
+  const cpuMs = trainings.reduce((n, t) => n + t.cpu_ms, 0);
+  const slices = trainings.reduce((n, t) => n + t.slices, 0);
   return {
     id: sweep.id,
     status: sweep.status,
@@ -150,6 +175,15 @@ export function buildView(sweep: SweepRow, trainings: TrainingRow[], points: Poi
       epochsTotal:
         views.reduce((n, t) => n + (finished(t) ? t.history.epoch.length : t.epochs), 0) +
         pending * followUpEpochs(request),
+      slicesInFlight: active.filter((t) => t.slice_state === "dispatched").length,
+      slicesQueued: active.filter((t) => t.slice_state === "idle").length,
+    },
+    cost: {
+      cpuMs,
+      slices,
+      cpuMsPerSlice: slices ? Math.round(cpuMs / slices) : null,
+      usdPerMillionCpuMs: USD_PER_MILLION_CPU_MS,
+      estimatedUsd: (cpuMs / 1e6) * USD_PER_MILLION_CPU_MS,
     },
     rounds: [1, 2]
       .map((round) => ({

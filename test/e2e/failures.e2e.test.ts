@@ -33,9 +33,9 @@ describe("when no trainer can be reached", () => {
     expect(view.rounds).toHaveLength(1);
     for (const t of trainings) {
       expect(t.status).toBe("failed");
-      expect(t.error).toMatch(/^slice epochs 1-2 failed 3 times; last error: .+/);
+      expect(t.error).toMatch(/^slice epochs from 1 failed 3 times; last error: .+/);
       expect(t.history.epoch).toEqual([]);
     }
-    expect(view.progress).toEqual({ trainingsDone: 2, trainingsTotal: 2, epochsDone: 0, epochsTotal: 0 });
+    expect(view.progress).toEqual({ trainingsDone: 2, trainingsTotal: 2, epochsDone: 0, epochsTotal: 0, slicesInFlight: 0, slicesQueued: 0 });
   });
 });

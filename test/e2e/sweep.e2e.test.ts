@@ -48,7 +48,18 @@ describe("a two-round sweep on 300 S&P 500 closes", () => {
       [2, "follow-up", 6],
     ]);
     const totalEpochs = trainings(view).reduce((n, t) => n + t.history.epoch.length, 0);
-    expect(view.progress).toEqual({ trainingsDone: 9, trainingsTotal: 9, epochsDone: totalEpochs, epochsTotal: totalEpochs });
+    expect(view.progress).toEqual({
+      trainingsDone: 9,
+      trainingsTotal: 9,
+      epochsDone: totalEpochs,
+      epochsTotal: totalEpochs,
+      slicesInFlight: 0,
+      slicesQueued: 0,
+    });
+    // 3 epochs in slices of at most 2: two slices per training that ran all its epochs.
+    expect(view.cost.slices).toBe(trainings(view).reduce((n, t) => n + t.slices, 0));
+    expect(view.cost.cpuMs).toBeGreaterThan(0);
+    expect(view.cost.estimatedUsd).toBeCloseTo((view.cost.cpuMs / 1e6) * 0.02, 12);
   });
 
   it("marks the diverging rate diverged and trains the others for every epoch", () => {

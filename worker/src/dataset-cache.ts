@@ -28,5 +28,6 @@ export function loadDataset(store: BlobStore, key: string): Promise<PreparedData
 export class DatasetMissingError extends Error {
   constructor(readonly key: string) {
     super(`dataset ${key} not found in storage`);
+    this.name = "DatasetMissingError";
   }
 }

@@ -1,21 +1,22 @@
 /**
- * The trainer Worker: stateless. Each POST /slices trains one slice of one training and returns
- * its per-epoch points; the state to resume from lives in the blob store, never in the isolate.
+ * The trainer Worker: stateless. A slice arrives by HTTP (pool mode: POST /slices answers with the
+ * result) or as a queue message (queue mode: the result is reported to the sweep's Durable Object
+ * by RPC). Either way the state to resume from lives in the blob store, never in the isolate.
  */
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
-import { sliceRequestSchema, type SliceResult } from "../../core/contract.js";
+import { sliceRequestSchema, type SliceRequest } from "../../core/contract.js";
 import { requireBearer } from "../../lib/bearer.js";
-import { checkpointKey, httpBlobStore, r2BlobStore, type BlobStore } from "../../lib/blob-store.js";
+import { httpBlobStore, r2BlobStore, type BlobStore } from "../../lib/blob-store.js";
 import { apiError, issueList, notFound, onError } from "../../lib/http-errors.js";
-import { DatasetMissingError, loadDataset } from "./dataset-cache.js";
 import type { TrainerEnv } from "./env.js";
-import { trainSlice } from "./train.js";
+import { faultFor, parseFaults, sleep } from "./faults.js";
+import { runSlice, SliceInputError } from "./run-slice.js";
 
 function blobStore(env: TrainerEnv): BlobStore {
   if (env.BUCKET) return r2BlobStore(env.BUCKET);
   if (env.BLOB_URL) return httpBlobStore(env.BLOB_URL, env.INTERNAL_TOKEN);
-  throw apiError(500, "misconfigured", "the trainer has neither a BUCKET binding nor BLOB_URL");
+  throw new Error("the trainer has neither a BUCKET binding nor BLOB_URL");
 }
 
 const app = new Hono<{ Bindings: TrainerEnv }>();
@@ -31,43 +32,52 @@ app.post(
     if (!result.success) throw apiError(422, "invalid_slice", "invalid slice request", issueList(result.error.issues));
   }),
   async (c) => {
-    const started = Date.now();
     const slice = c.req.valid("json");
-    const store = blobStore(c.env);
-    const dataset = await loadDataset(store, slice.datasetKey).catch((err: unknown) => {
-      if (err instanceof DatasetMissingError) throw apiError(409, "dataset_missing", err.message);
+    const fault = faultFor(parseFaults(c.env.FAULTS), slice, 1);
+    if (fault === "fail") throw new Error(`injected fault: fail (${slice.trainingId} from epoch ${slice.epochs.from})`);
+    if (fault === "hang") await sleep(parseFaults(c.env.FAULTS)!.hangMs);
+    const result = await runSlice(slice, blobStore(c.env)).catch((err: unknown) => {
+      if (err instanceof SliceInputError) throw apiError(409, err.code, err.message);
       throw err;
     });
-    let checkpoint: Uint8Array | undefined;
-    if (slice.checkpointKey) {
-      checkpoint = (await store.get(slice.checkpointKey)) ?? undefined;
-      if (!checkpoint) throw apiError(409, "checkpoint_missing", `checkpoint ${slice.checkpointKey} not found in storage`);
-    }
-    const out = await trainSlice({
-      dataset,
-      model: slice.model,
-      training: slice.training,
-      schedule: slice.schedule,
-      epochs: slice.epochs,
-      ...(checkpoint ? { checkpoint } : {}),
-    });
-    let savedKey: string | undefined;
-    if (out.checkpoint) {
-      savedKey = checkpointKey(slice.sweepId, slice.trainingId, slice.epochs.to);
-      await store.put(savedKey, out.checkpoint);
-    }
-    const result: SliceResult = {
-      trainingId: slice.trainingId,
-      epochs: slice.epochs,
-      points: out.points,
-      outcome: out.outcome,
-      ...(out.divergedAtEpoch !== undefined ? { divergedAtEpoch: out.divergedAtEpoch } : {}),
-      ...(savedKey ? { checkpointKey: savedKey } : {}),
-      stepsPerEpoch: out.stepsPerEpoch,
-      trainerMs: Date.now() - started,
-    };
     return c.json(result);
   },
 );
 
-export default app;
+/** Queue mode: one slice per message; at-least-once, so the coordinator ignores repeats. */
+async function consume(message: Message<unknown>, env: TrainerEnv): Promise<void> {
+  const parsed = sliceRequestSchema.safeParse(message.body);
+  if (!parsed.success) {
+    console.error(`dropping malformed slice message ${message.id}: ${parsed.error.message}`);
+    message.ack();
+    return;
+  }
+  const slice: SliceRequest = parsed.data;
+  if (!env.SWEEPS) throw new Error("queue mode needs the SWEEPS Durable Object binding");
+  const sweep = env.SWEEPS.get(env.SWEEPS.idFromName(slice.sweepId));
+  const faults = parseFaults(env.FAULTS);
+  const fault = faultFor(faults, slice, message.attempts);
+  try {
+    if (fault === "fail") throw new Error(`injected fault: fail (${slice.trainingId} from epoch ${slice.epochs.from})`);
+    if (fault === "hang") await sleep(faults!.hangMs);
+    const result = await runSlice(slice, blobStore(env));
+    await sweep.acceptSlice(result);
+    if (fault === "duplicate") await sweep.acceptSlice(result);
+    message.ack();
+  } catch (err) {
+    if (err instanceof SliceInputError) {
+      await sweep.sliceFailed(slice.trainingId, slice.epochs.from, err.message, { final: true });
+      message.ack();
+      return;
+    }
+    console.warn(`slice ${slice.trainingId} epochs ${slice.epochs.from}-${slice.epochs.to} delivery ${message.attempts}: ${String(err)}`);
+    message.retry({ delaySeconds: Math.min(60, 2 ** (message.attempts - 1)) });
+  }
+}
+
+export default {
+  fetch: app.fetch,
+  async queue(batch: MessageBatch<unknown>, env: TrainerEnv): Promise<void> {
+    for (const message of batch.messages) await consume(message, env);
+  },
+} satisfies ExportedHandler<TrainerEnv>;

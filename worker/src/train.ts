@@ -20,9 +20,16 @@ export interface TrainSliceOptions {
   epochs: { from: number; to: number };
   /** State after epoch `epochs.from - 1` (required when from > 1, or to warm-start). */
   checkpoint?: Uint8Array;
+  /**
+   * Stop after the epoch that leaves too little of this many milliseconds for another one (the
+   * caller resumes from the checkpoint), so a slice never runs into the platform's CPU limit.
+   */
+  budgetMs?: number;
 }
 
 export interface TrainSliceOutput {
+  /** The epochs actually run: fewer than asked when the budget ran out or the training diverged. */
+  epochs: { from: number; to: number };
   points: EpochPoint[];
   outcome: "continue" | "diverged";
   divergedAtEpoch?: number;
@@ -50,19 +57,31 @@ export async function trainSlice(options: TrainSliceOptions): Promise<TrainSlice
       : meanSquaredError(network, dataset, 0, dataset.trainWindows);
     const steps = countSteps(dataset, training.batchSize);
     const points: EpochPoint[] = [];
+    const started = Date.now();
+    let lastEpoch = epochs.from - 1;
     // A warm-started training starts its own schedule at step 0 whatever epoch its parent reached.
     for (let epoch = epochs.from; epoch <= epochs.to; epoch++) {
+      if (epoch > epochs.from && options.budgetMs !== undefined) {
+        const perEpoch = (Date.now() - started) / (epoch - epochs.from);
+        if (Date.now() - started + perEpoch > options.budgetMs) break;
+      }
       const firstStep = (epoch - 1) * steps;
       const loss = runEpoch({ network, optimizer, dataset, training, schedule, epoch, firstStep });
       const valLoss = loss === null ? null : meanSquaredError(network, dataset, dataset.trainWindows, dataset.valWindows);
       points.push({ epoch, loss, valLoss, learningRate: learningRateAt(schedule, firstStep) });
       const diverged =
         loss === null || valLoss === null || (minLoss !== null && loss > training.divergenceFactor * minLoss);
-      if (diverged) return { points, outcome: "diverged", divergedAtEpoch: epoch, stepsPerEpoch: steps };
+      lastEpoch = epoch;
+      if (diverged) {
+        return { epochs: { from: epochs.from, to: epoch }, points, outcome: "diverged", divergedAtEpoch: epoch, stepsPerEpoch: steps };
+      }
       minLoss = minLoss === null ? loss : Math.min(minLoss, loss);
+      // Deployed Workers advance Date.now() only when control returns to the event loop; yielding
+      // once per epoch keeps the budget check above honest there.
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
-    const checkpoint = await saveCheckpoint(network, optimizer, { epoch: epochs.to, minLoss });
-    return { points, outcome: "continue", checkpoint, stepsPerEpoch: steps };
+    const checkpoint = await saveCheckpoint(network, optimizer, { epoch: lastEpoch, minLoss });
+    return { epochs: { from: epochs.from, to: lastEpoch }, points, outcome: "continue", checkpoint, stepsPerEpoch: steps };
   } finally {
     network.dispose();
     disposeOptimizer(optimizer);
