@@ -34,6 +34,21 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * GET with retries on transport errors: polls are idempotent, and a runtime busy training (one
+ * thread) can drop an idle keep-alive connection just as the next poll reuses it.
+ */
+async function getWithRetry(url: string, init: RequestInit, tries = 4): Promise<Response> {
+  for (let n = 1; ; n++) {
+    try {
+      return await fetch(url, init);
+    } catch (err) {
+      if (n >= tries) throw err;
+      await new Promise((r) => setTimeout(r, 250 * n));
+    }
+  }
+}
+
 export function sweepClient(options: ClientOptions) {
   const base = options.url.replace(/\/$/, "");
   const auth = { authorization: `Bearer ${options.apiToken}` };
@@ -48,7 +63,7 @@ export function sweepClient(options: ClientOptions) {
       return json(await fetch(`${base}/webhooks/sweeps`, { method: "POST", headers: signWebhook(options.webhookSecret, body), body }));
     },
     async get(id: string): Promise<SweepView> {
-      return json(await fetch(`${base}/sweeps/${id}`, { headers: auth }));
+      return json(await getWithRetry(`${base}/sweeps/${id}`, { headers: auth }));
     },
     async cancel(id: string): Promise<SweepView> {
       return json(await fetch(`${base}/sweeps/${id}/cancel`, { method: "POST", headers: auth }));

@@ -50,3 +50,11 @@ export function recommendation(view: SweepView): string {
   );
   return lines.join("\n");
 }
+
+export function costLine(view: SweepView): string {
+  const c = view.cost;
+  return (
+    `trainer time: ${(c.cpuMs / 1000).toFixed(1)} s over ${c.slices} slices (${c.cpuMsPerSlice ?? "-"} ms per slice); ` +
+    `at $${c.usdPerMillionCpuMs} per million CPU-ms that is about $${c.estimatedUsd.toFixed(6)} on Workers`
+  );
+}

@@ -8,7 +8,7 @@ import type { SweepView } from "../coordinator/src/sweep-view.js";
 import type { SweepRequestInput } from "../core/sweep-request.js";
 import { ApiError, sweepClient } from "./client.js";
 import { startLocalStack } from "./local-stack.js";
-import { progressLine, recommendation, sweepTable } from "./report.js";
+import { costLine, progressLine, recommendation, sweepTable } from "./report.js";
 
 const HELP = `Usage: npm start -- [options]
 
@@ -26,6 +26,8 @@ Runs a learning-rate sweep on the local stack and prints the results.
   --units N           LSTM units (default 16)
   --seed N            seed (default 42)
   --trainers N        local trainer runtimes (default: one per core)
+  --dispatch MODE     pool (trainer runtimes over HTTP, default) | queue (the Cloudflare path:
+                      a real Miniflare queue, results reported to the Durable Object by RPC)
   --concurrency N     slices in flight (default: the number of trainers)
   --request FILE      a full JSON sweep request (flags above override it)
   --json              print the final sweep view as JSON instead of the table
@@ -50,6 +52,7 @@ function parseCommandLine() {
     units: { type: "string" },
     seed: { type: "string" },
     trainers: { type: "string" },
+    dispatch: { type: "string", default: "pool" },
     concurrency: { type: "string" },
     request: { type: "string" },
     json: { type: "boolean", default: false },
@@ -126,9 +129,10 @@ if (args.rates) request.rates = parseRates(args.rates);
 if (args.seed) request.seed = int("seed", args.seed);
 
 const concurrency = int("concurrency", args.concurrency);
-const stack = await startLocalStack({ port: 0, ...(trainers !== undefined ? { trainers } : {}) });
+if (args.dispatch !== "pool" && args.dispatch !== "queue") fail(`--dispatch expects pool or queue, got "${args.dispatch}"`);
+const stack = await startLocalStack({ port: 0, dispatch: args.dispatch, ...(trainers !== undefined ? { trainers } : {}) });
 // One slice in flight per trainer runtime unless told otherwise: more would only queue inside workerd.
-request.concurrency = concurrency ?? request.concurrency ?? stack.trainerUrls.length;
+request.concurrency = concurrency ?? request.concurrency ?? Math.max(1, stack.trainerUrls.length);
 const started = Date.now();
 try {
   const client = sweepClient({ url: stack.url, webhookSecret: stack.secrets.WEBHOOK_SECRET, apiToken: stack.secrets.API_TOKEN });
@@ -136,7 +140,9 @@ try {
     if (err instanceof ApiError) fail(`the coordinator rejected the request (HTTP ${err.status}): ${JSON.stringify(err.body)}`);
     throw err;
   });
-  process.stderr.write(`sweep ${accepted.id} accepted; ${stack.trainerUrls.length} trainer runtime(s)\n`);
+  process.stderr.write(
+    `sweep ${accepted.id} accepted; ${stack.dispatch === "queue" ? "queue dispatch (one runtime)" : `${stack.trainerUrls.length} trainer runtime(s)`}\n`,
+  );
   let last = "";
   const view: SweepView = await client.waitForFinish(accepted.id, {
     intervalMs: 1000,
@@ -155,7 +161,7 @@ try {
     process.stdout.write(
       `\nSweep ${view.id}: ${view.status} in ${((Date.now() - started) / 1000).toFixed(1)} s\n` +
         `data: ${view.config.series}, ${d.seriesLength} values, ${d.trainWindows} train / ${d.valWindows} validation windows, ${d.stepsPerEpoch} steps per epoch\n\n` +
-        `${sweepTable(view)}\n\n${recommendation(view)}\n`,
+        `${sweepTable(view)}\n\n${recommendation(view)}\n${costLine(view)}\n`,
     );
   }
   process.exitCode = view.status === "succeeded" ? 0 : 1;

@@ -24,7 +24,8 @@ export function parseFaults(text: string | undefined): FaultPlan | null {
 /** The fault to inject into this delivery of the slice, if any. */
 export function faultFor(plan: FaultPlan | null, slice: SliceRequest, delivery: number): FaultKind | null {
   if (!plan || (slice.attempt ?? 1) !== 1 || delivery !== 1) return null;
-  const rand = mulberry32(deriveSeed(plan.seed, slice.sweepId, slice.trainingId, slice.epochs.from));
+  // Not keyed by sweep id: the same request meets the same faults on every run.
+  const rand = mulberry32(deriveSeed(plan.seed, slice.trainingId, slice.epochs.from));
   if (rand() >= plan.rate) return null;
   return plan.kinds[Math.floor(rand() * plan.kinds.length)]!;
 }
