@@ -6,13 +6,14 @@ import { SeriesError } from "./series.js";
  */
 export function readCsvColumn(text: string, column: string, field = "series.csv"): number[] {
   const rows = parseCsv(text);
-  if (rows.length === 0) throw new SeriesError(field, "CSV text is empty");
+  if (rows.length === 0) throw new SeriesError(field, "CSV text is empty", "csv_empty");
   const header = rows[0]!.cells.map((h) => h.trim());
   const index = header.indexOf(column);
   if (index < 0) {
     throw new SeriesError(
       "series.column",
       `column "${column}" not found; the header has: ${header.map((h) => JSON.stringify(h)).join(", ")}`,
+      "csv_column_missing",
     );
   }
   const values: number[] = [];
@@ -24,6 +25,7 @@ export function readCsvColumn(text: string, column: string, field = "series.csv"
       throw new SeriesError(
         field,
         `line ${row.line}, column "${column}": ${cell === "" ? "missing value" : `"${cell}" is not a finite number`}`,
+        "csv_invalid_value",
       );
     }
     values.push(value);

@@ -5,10 +5,21 @@
  */
 
 /** A problem with the caller's series; `field` is the request path the caller should fix. */
+export type SeriesErrorCode =
+  | "series_too_short"
+  | "series_too_long"
+  | "constant_series"
+  | "series_range_overflow"
+  | "non_finite_value"
+  | "csv_empty"
+  | "csv_column_missing"
+  | "csv_invalid_value";
+
 export class SeriesError extends Error {
   constructor(
     readonly field: string,
     message: string,
+    readonly code: SeriesErrorCode,
   ) {
     super(message);
     this.name = "SeriesError";
@@ -41,7 +52,7 @@ export function prepareDataset(raw: readonly number[], options: PrepareOptions):
   const { lookback, validationFraction, field = "series" } = options;
   raw.forEach((v, i) => {
     if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new SeriesError(`${field}.values.${i}`, `value at index ${i} is not a finite number`);
+      throw new SeriesError(`${field}.values.${i}`, `value at index ${i} is not a finite number`, "non_finite_value");
     }
   });
   const windows = raw.length - lookback;
@@ -53,6 +64,7 @@ export function prepareDataset(raw: readonly number[], options: PrepareOptions):
       field,
       `series has ${raw.length} values; lookback ${lookback} with validationFraction ${validationFraction} ` +
         `needs at least ${Math.max(needed, Math.ceil(lookback + MIN_TRAIN_WINDOWS / (1 - validationFraction)))} values`,
+      "series_too_short",
     );
   }
   // Values touched by training windows (inputs and targets) fit the scaler, nothing later.
@@ -64,10 +76,10 @@ export function prepareDataset(raw: readonly number[], options: PrepareOptions):
     if (v > max) max = v;
   }
   if (!(max > min)) {
-    throw new SeriesError(field, `the training part of the series is constant (${min}): it cannot be scaled`);
+    throw new SeriesError(field, `the training part of the series is constant (${min}): it cannot be scaled`, "constant_series");
   }
   if (!Number.isFinite(max - min) || raw.some((v) => !Number.isFinite((v - min) / (max - min)))) {
-    throw new SeriesError(field, `the series spans too wide a range to scale (min ${min}, max ${max})`);
+    throw new SeriesError(field, `the series spans too wide a range to scale (min ${min}, max ${max})`, "series_range_overflow");
   }
   const values = raw.map((v) => (v - min) / (max - min));
   return {

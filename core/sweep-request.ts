@@ -51,6 +51,30 @@ const seriesSchema = z
   });
 
 const rate = z.number().positive().max(100);
+const rateList = z.array(rate).min(1).max(LIMITS.rates);
+const rateRange = z
+  .object({
+    min: rate,
+    max: rate,
+    count: z.number().int().min(1).max(LIMITS.rates),
+  })
+  .strict()
+  .refine((r) => r.max >= r.min, { message: "max must be >= min", path: ["max"] });
+const DEFAULT_RATES = { min: 1e-4, max: 1e-1, count: 8 };
+
+/** A list of rates or a log-spaced range; validated by the one schema that fits, for precise errors. */
+const ratesSchema = z.unknown().optional().transform((value, ctx): z.infer<typeof rateList> | z.infer<typeof rateRange> => {
+  if (value === undefined) return DEFAULT_RATES;
+  const schema = Array.isArray(value) ? rateList : typeof value === "object" && value !== null ? rateRange : null;
+  if (!schema) {
+    ctx.addIssue({ code: "custom", message: "expected a list of rates or {min, max, count}" });
+    return z.NEVER;
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: issue.path } as Parameters<typeof ctx.addIssue>[0]);
+  return z.NEVER;
+});
 
 export const sweepRequestSchema = z
   .object({
@@ -75,19 +99,7 @@ export const sweepRequestSchema = z
       })
       .strict()
       .prefault({}),
-    rates: z
-      .union([
-        z.array(rate).min(1).max(LIMITS.rates),
-        z
-          .object({
-            min: rate,
-            max: rate,
-            count: z.number().int().min(1).max(LIMITS.rates),
-          })
-          .strict()
-          .refine((r) => r.max >= r.min, { message: "max must be >= min", path: ["max"] }),
-      ])
-      .default({ min: 1e-4, max: 1e-1, count: 8 }),
+    rates: ratesSchema,
     followUp: z
       .object({
         strategy: z.enum(FOLLOW_UP_STRATEGIES).default("both"),
@@ -102,6 +114,8 @@ export const sweepRequestSchema = z
       .strict()
       .prefault({}),
     concurrency: z.number().int().min(1).max(LIMITS.concurrency).default(4),
+    /** Where sweep.succeeded / sweep.failed / sweep.cancelled events are POSTed (https, no credentials). */
+    callbackUrl: z.string().max(2048).optional(),
     sliceEpochs: z.number().int().min(1).max(LIMITS.epochs).default(5),
   })
   .strict();

@@ -12,15 +12,23 @@ export function timingSafeEqualText(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** Requires `Authorization: Bearer <token>` matching the token read from the environment. */
-export function requireBearer(readToken: (env: any) => string | undefined, realm: string): MiddlewareHandler {
+/** Splits comma-separated token lists (several may be active during a rotation). */
+export function tokenList(...values: Array<string | undefined>): string[] {
+  return values.flatMap((v) => (v ?? "").split(",")).map((t) => t.trim()).filter(Boolean);
+}
+
+/** Requires `Authorization: Bearer <token>` matching one of the tokens read from the environment. */
+export function requireBearer(readTokens: (env: any) => string[], realm: string): MiddlewareHandler {
   return async (c, next) => {
-    const expected = readToken(c.env);
-    if (!expected) throw apiError(500, "misconfigured", `${realm} token is not configured`);
+    const accepted = readTokens(c.env);
+    if (accepted.length === 0) throw apiError(500, "misconfigured", `no ${realm} token is configured`);
     const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match) throw apiError(401, "unauthorized", "missing Authorization: Bearer <token> header");
-    if (!timingSafeEqualText(match[1]!.trim(), expected)) throw apiError(403, "forbidden", "the bearer token is not valid");
+    const match = /^Bearer\s+(\S.*)$/i.exec(header);
+    if (!match) throw apiError(401, "unauthorized", "missing or empty Authorization: Bearer <token> header");
+    const presented = match[1]!.trim();
+    // Compare against every token (no early exit) so timing does not reveal which one matched.
+    const ok = accepted.map((t) => timingSafeEqualText(presented, t)).includes(true);
+    if (!ok) throw apiError(403, "forbidden", "the bearer token is not valid");
     await next();
   };
 }

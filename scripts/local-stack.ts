@@ -22,6 +22,7 @@ export interface Secrets {
   WEBHOOK_SECRET: string;
   API_TOKEN: string;
   INTERNAL_TOKEN: string;
+  CALLBACK_SECRET?: string;
 }
 
 export interface LocalStackOptions {
@@ -154,7 +155,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         {
           ...coordinatorOpts,
           name: "lr-sweep-coordinator",
-          bindings: { ...coordinatorOpts.bindings, ...secrets, DISPATCH: "queue", ...options.vars },
+          bindings: { ...coordinatorOpts.bindings, ...secrets, CALLBACK_ALLOW_HTTP: "loopback", DISPATCH: "queue", ...options.vars },
         },
         {
           ...trainerOpts,
@@ -190,6 +191,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     bindings: {
       ...poolCoordinator.bindings,
       ...secrets,
+      // Local only: lets tests and development receive callbacks on a plain-http loopback server.
+      CALLBACK_ALLOW_HTTP: "loopback",
       DISPATCH: "pool",
       TRAINER_URLS: trainerUrls.join(","),
       ...options.vars,

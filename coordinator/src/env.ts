@@ -7,10 +7,20 @@ export interface Env {
   SWEEPS: DurableObjectNamespace<SweepObject>;
   /** Prepared datasets (content-addressed) and training checkpoints. */
   BUCKET: R2Bucket;
-  /** Standard Webhooks secret (`whsec_…`) that signs POST /webhooks/sweeps. */
-  WEBHOOK_SECRET: string;
-  /** Bearer token for reading and cancelling sweeps. */
-  API_TOKEN: string;
+  /** Standard Webhooks secrets (`whsec_…`, comma-separated: several are active during a rotation). */
+  WEBHOOK_SECRETS?: string;
+  /** A single webhook secret; accepted alongside WEBHOOK_SECRETS. */
+  WEBHOOK_SECRET?: string;
+  /** Bearer tokens for reading and cancelling sweeps (comma-separated). */
+  API_TOKENS?: string;
+  /** A single API token; accepted alongside API_TOKENS. */
+  API_TOKEN?: string;
+  /** Signs outgoing completion callbacks (`whsec_…`); receivers verify with it. */
+  CALLBACK_SECRET?: string;
+  /** `loopback` lets callbackUrl use plain http to 127.0.0.1/localhost (local development and tests only). */
+  CALLBACK_ALLOW_HTTP?: string;
+  /** First callback retry delay in ms, doubled per attempt (default 2000). */
+  CALLBACK_BACKOFF_MS?: string;
   /** Shared with the trainers: authenticates /slices calls and the /internal/blobs routes. */
   INTERNAL_TOKEN: string;
   /** `pool` (HTTP to TRAINER_URLS, local) or `queue` (TRAINING_QUEUE, Cloudflare). Default pool. */

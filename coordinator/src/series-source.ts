@@ -1,5 +1,6 @@
 import { readCsvColumn } from "../../core/csv.js";
-import type { BuiltinDatasetName, SweepRequest } from "../../core/sweep-request.js";
+import { SeriesError } from "../../core/series.js";
+import { LIMITS, type BuiltinDatasetName, type SweepRequest } from "../../core/sweep-request.js";
 import sp500Csv from "../../data/sp500-2000.csv";
 
 /** Built-in series by name: the CSV text and the column that holds the series. */
@@ -10,7 +11,13 @@ const BUILTIN: Record<BuiltinDatasetName, { csv: string; column: string }> = {
 /** The raw values of a request's series, whichever form it came in. */
 export function resolveSeries(series: SweepRequest["series"]): number[] {
   if (series.values) return series.values;
-  if (series.csv !== undefined) return readCsvColumn(series.csv, series.column!, "series.csv");
+  if (series.csv !== undefined) {
+    const values = readCsvColumn(series.csv, series.column!, "series.csv");
+    if (values.length > LIMITS.seriesLength) {
+      throw new SeriesError("series.csv", `the column has ${values.length} values, more than ${LIMITS.seriesLength} (limit seriesLength)`, "series_too_long");
+    }
+    return values;
+  }
   const builtin = BUILTIN[series.dataset as BuiltinDatasetName];
   return readCsvColumn(builtin.csv, builtin.column, "series.dataset");
 }

@@ -18,6 +18,7 @@ import { nextSliceEpochs, planFollowUp, planGrid, sliceResultApplies, type Plann
 import { deriveSeed } from "../../core/random.js";
 import type { SweepRequest } from "../../core/sweep-request.js";
 import { FINISHED_SWEEP, FINISHED_TRAINING } from "../../core/vocabulary.js";
+import { CALLBACK_TRIES, deliverCallback } from "./callbacks.js";
 import { poolDispatcher, type Dispatcher } from "./dispatch/pool.js";
 import type { Env } from "./env.js";
 import { sliceBudget } from "./slice-budget.js";
@@ -26,6 +27,7 @@ import {
   followUpEpochs,
   type DatasetSummary,
   type PointRow,
+  type CallbackAttemptRow,
   type SweepRow,
   type SweepView,
   type TrainingRow,
@@ -39,7 +41,11 @@ export const SLICE_TRIES = 3;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sweep (
   id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-  request TEXT NOT NULL, dataset TEXT NOT NULL, follow_up_planned INTEGER NOT NULL DEFAULT 0, error TEXT
+  request TEXT NOT NULL, dataset TEXT NOT NULL, follow_up_planned INTEGER NOT NULL DEFAULT 0, error TEXT,
+  callback_event TEXT, callback_state TEXT, callback_attempts INTEGER NOT NULL DEFAULT 0, callback_next_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS callback_attempts (
+  attempt INTEGER PRIMARY KEY, event TEXT NOT NULL, at TEXT NOT NULL, http_status INTEGER, error TEXT
 );
 CREATE TABLE IF NOT EXISTS trainings (
   id TEXT PRIMARY KEY, ord INTEGER NOT NULL, round INTEGER NOT NULL, role TEXT NOT NULL, parent_id TEXT,
@@ -64,6 +70,8 @@ export interface CreateSweep {
 export class SweepObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private pumping = false;
+  /** Wakes a waiting pool pump early (after a cancel), so that it need not wait for a slice to return. */
+  private nudgePump: (() => void) | null = null;
   private dispatcherInstance: Dispatcher | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -106,7 +114,8 @@ export class SweepObject extends DurableObject<Env> {
     if (!sweep) return null;
     const trainings = this.sql.exec<TrainingRow>("SELECT * FROM trainings ORDER BY ord").toArray();
     const points = this.sql.exec<PointRow>("SELECT * FROM points").toArray();
-    return buildView(sweep, trainings, points);
+    const callbacks = this.sql.exec<CallbackAttemptRow>("SELECT * FROM callback_attempts ORDER BY attempt").toArray();
+    return buildView(sweep, trainings, points, callbacks);
   }
 
   /** Called by POST /sweeps/:id/cancel. Idempotent; a finished sweep is left as it is. */
@@ -118,7 +127,9 @@ export class SweepObject extends DurableObject<Env> {
         this.sql.exec("UPDATE trainings SET status = 'cancelled', slice_state = 'idle' WHERE status IN ('queued', 'running')");
         this.setSweepStatus("cancelled");
       });
-      await this.ctx.storage.deleteAlarm();
+      // The alarm now only delivers the sweep.cancelled callback, if there is one.
+      await this.ctx.storage.setAlarm(Date.now());
+      this.nudgePump?.();
     }
     return this.view();
   }
@@ -147,7 +158,11 @@ export class SweepObject extends DurableObject<Env> {
   /** Called by the runtime (at least once per scheduled time). Safe to run again at any point. */
   override async alarm(): Promise<void> {
     const sweep = this.sweepRow();
-    if (!sweep || FINISHED_SWEEP.has(sweep.status)) return;
+    if (!sweep) return;
+    if (FINISHED_SWEEP.has(sweep.status)) {
+      await this.deliverCallback();
+      return;
+    }
     await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
     if (this.mode() === "queue") {
       await this.dispatchToQueue();
@@ -160,8 +175,57 @@ export class SweepObject extends DurableObject<Env> {
     } finally {
       this.pumping = false;
     }
-    if (FINISHED_SWEEP.has(this.sweepRow()!.status)) await this.ctx.storage.deleteAlarm();
+    if (FINISHED_SWEEP.has(this.sweepRow()!.status)) await this.deliverCallback();
     else await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /** Delivers the pending completion callback when due; re-arms the alarm for a retry, or clears it. */
+  private async deliverCallback(): Promise<void> {
+    const sweep = this.sweepRow()!;
+    const request = JSON.parse(sweep.request) as SweepRequest;
+    if (sweep.callback_state !== "pending" || !request.callbackUrl) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    if ((sweep.callback_next_at ?? 0) > Date.now()) {
+      await this.ctx.storage.setAlarm(sweep.callback_next_at!);
+      return;
+    }
+    const view = this.view()!;
+    const secret = this.env.CALLBACK_SECRET;
+    const outcome = secret
+      ? await deliverCallback({
+          url: request.callbackUrl,
+          secret,
+          messageId: `${sweep.id}.${sweep.callback_event}`,
+          payload: {
+            type: sweep.callback_event,
+            timestamp: new Date().toISOString(),
+            data: { id: sweep.id, status: view.status, error: view.error, best: view.best, baseline: view.baseline, links: { self: `/sweeps/${sweep.id}` } },
+          },
+        })
+      : { ok: false, httpStatus: null, error: "CALLBACK_SECRET is not configured: callbacks cannot be signed" };
+    const attempt = sweep.callback_attempts + 1;
+    const done = outcome.ok || attempt >= CALLBACK_TRIES || !secret;
+    const nextAt = Date.now() + Number(this.env.CALLBACK_BACKOFF_MS ?? 2000) * 2 ** (attempt - 1);
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        "INSERT OR REPLACE INTO callback_attempts (attempt, event, at, http_status, error) VALUES (?, ?, ?, ?, ?)",
+        attempt,
+        sweep.callback_event,
+        new Date().toISOString(),
+        outcome.httpStatus,
+        outcome.error,
+      );
+      this.sql.exec(
+        "UPDATE sweep SET callback_attempts = ?, callback_state = ?, callback_next_at = ?",
+        attempt,
+        outcome.ok ? "delivered" : done ? "failed" : "pending",
+        done ? null : nextAt,
+      );
+    });
+    if (done) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(nextAt);
   }
 
   // ---- pool mode -------------------------------------------------------------------------------
@@ -186,7 +250,9 @@ export class SweepObject extends DurableObject<Env> {
       const wake = this.nextRetryAt();
       if (inFlight.size === 0 && (wake === null || Date.now() >= deadline)) return;
       const timers: Array<Promise<void>> = wake === null ? [] : [new Promise((r) => setTimeout(r, Math.max(0, wake - Date.now())))];
-      await Promise.race([...inFlight.values(), ...timers]);
+      const nudged = new Promise<void>((r) => (this.nudgePump = r));
+      await Promise.race([...inFlight.values(), ...timers, nudged]);
+      this.nudgePump = null;
     }
   }
 
@@ -218,7 +284,7 @@ export class SweepObject extends DurableObject<Env> {
     this.advance();
     const sweep = this.sweepRow()!;
     if (FINISHED_SWEEP.has(sweep.status)) {
-      await this.ctx.storage.deleteAlarm();
+      await this.deliverCallback();
       return;
     }
     const capacity = this.request().concurrency - this.countDispatched();
@@ -472,8 +538,16 @@ export class SweepObject extends DurableObject<Env> {
     return this.sql.exec<TrainingRow>("SELECT * FROM trainings WHERE id = ?", id).toArray()[0];
   }
 
+  /** Sets the status; an ending status also queues the completion callback (delivered by the alarm). */
   private setSweepStatus(status: SweepRow["status"], error: string | null = null): void {
     this.sql.exec("UPDATE sweep SET status = ?, error = ?, updated_at = ?", status, error, new Date().toISOString());
+    if (FINISHED_SWEEP.has(status) && this.request().callbackUrl) {
+      this.sql.exec(
+        "UPDATE sweep SET callback_event = ?, callback_state = 'pending', callback_next_at = ? WHERE callback_state IS NULL",
+        `sweep.${status}`,
+        Date.now(),
+      );
+    }
   }
 
   private touch(): void {

@@ -22,6 +22,18 @@ export type SweepRow = {
   dataset: string;
   follow_up_planned: number;
   error: string | null;
+  callback_event: string | null;
+  callback_state: "pending" | "delivered" | "failed" | null;
+  callback_attempts: number;
+  callback_next_at: number | null;
+};
+
+export type CallbackAttemptRow = {
+  attempt: number;
+  event: string;
+  at: string;
+  http_status: number | null;
+  error: string | null;
 };
 
 export type TrainingRow = {
@@ -100,6 +112,13 @@ export interface SweepView {
   rounds: Array<{ round: number; kind: RoundKind; trainings: TrainingView[] }>;
   best: { trainingId: string; learningRate: number; schedule: Schedule; valLoss: number; epoch: number | null } | null;
   baseline: { kind: "last-value"; valLoss: number };
+  /** The completion callback, when the request had a callbackUrl: its state and every delivery attempt. */
+  callback: {
+    url: string;
+    event: string | null;
+    state: "pending" | "delivered" | "failed" | null;
+    attempts: Array<{ attempt: number; at: string; httpStatus: number | null; error: string | null }>;
+  } | null;
   dataset: Omit<DatasetSummary, "key">;
   config: Omit<SweepRequest, "series"> & { series: string };
 }
@@ -119,7 +138,7 @@ export function followUpEpochs(request: SweepRequest): number {
   return request.followUp.epochs ?? request.training.epochs;
 }
 
-export function buildView(sweep: SweepRow, trainings: TrainingRow[], points: PointRow[]): SweepView {
+export function buildView(sweep: SweepRow, trainings: TrainingRow[], points: PointRow[], callbacks: CallbackAttemptRow[] = []): SweepView {
   const request = JSON.parse(sweep.request) as SweepRequest;
   const dataset = JSON.parse(sweep.dataset) as DatasetSummary;
   const byTraining = new Map<string, PointRow[]>();
@@ -200,6 +219,14 @@ export function buildView(sweep: SweepRow, trainings: TrainingRow[], points: Poi
       epoch: best.bestEpoch,
     },
     baseline: { kind: "last-value", valLoss: dataset.baselineValLoss },
+    callback: request.callbackUrl
+      ? {
+          url: request.callbackUrl,
+          event: sweep.callback_event,
+          state: sweep.callback_state,
+          attempts: callbacks.map((a) => ({ attempt: a.attempt, at: a.at, httpStatus: a.http_status, error: a.error })),
+        }
+      : null,
     dataset: {
       seriesLength: dataset.seriesLength,
       trainWindows: dataset.trainWindows,

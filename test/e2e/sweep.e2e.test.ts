@@ -158,9 +158,14 @@ describe("API errors", () => {
     const body = JSON.stringify({ model: { units: 0 }, rates: [-1], followUp: { strategy: "sometimes" }, extra: true });
     const res = await post(body, signWebhook(stack.secrets.WEBHOOK_SECRET, body));
     expect(res.status).toBe(422);
-    const { error } = (await res.json()) as { error: { code: string; details: Array<{ path: string }> } };
-    expect(error.code).toBe("invalid_request");
-    expect(error.details.map((d) => d.path).sort()).toEqual(["(body)", "followUp.strategy", "model.units", "rates.0"]);
+    const { error } = (await res.json()) as { error: { code: string; details: Array<{ path: string; code: string }> } };
+    expect(error.details.map((d) => [d.path, d.code]).sort()).toEqual([
+      ["(body)", "unknown_field"],
+      ["followUp.strategy", "invalid_request"],
+      ["model.units", "invalid_request"],
+      ["rates.0", "invalid_request"],
+    ]);
+    expect(error.code).toBe(error.details[0]!.code);
   });
 
   it("answers 422 naming the series problem", async () => {
@@ -169,9 +174,9 @@ describe("API errors", () => {
     expect(res.status).toBe(422);
     expect(await res.json()).toEqual({
       error: {
-        code: "invalid_series",
+        code: "csv_invalid_value",
         message: 'series.csv: line 3, column "close": "abc" is not a finite number',
-        details: [{ path: "series.csv", message: 'line 3, column "close": "abc" is not a finite number' }],
+        details: [{ path: "series.csv", code: "csv_invalid_value", message: 'line 3, column "close": "abc" is not a finite number' }],
       },
     });
   });
@@ -208,7 +213,9 @@ describe("API errors", () => {
     const res = await post(body, signWebhook(stack.secrets.WEBHOOK_SECRET, body));
     expect(res.status).toBe(422);
     const { error } = (await res.json()) as { error: { details: Array<{ path: string; message: string }> } };
-    expect(error.details).toEqual([{ path: "series.dataset", message: `unknown built-in dataset "${name}"; available: sp500` }]);
+    expect(error.details).toEqual([
+      { path: "series.dataset", code: "unknown_dataset", message: `series.dataset: unknown built-in dataset "${name}"; available: sp500` },
+    ]);
   });
 
   it("answers 400 for a blob key that is not valid percent-encoding", async () => {

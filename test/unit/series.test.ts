@@ -26,7 +26,7 @@ describe("prepareDataset", () => {
 
   it("names the index of a non-finite value", () => {
     expect(() => prepareDataset([1, 2, Number.NaN, 4], { lookback: 1, validationFraction: 0.2 })).toThrow(
-      new SeriesError("series.values.2", "value at index 2 is not a finite number"),
+      new SeriesError("series.values.2", "value at index 2 is not a finite number", "non_finite_value"),
     );
   });
 

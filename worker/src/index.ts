@@ -6,7 +6,7 @@
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { sliceRequestSchema, type SliceRequest } from "../../core/contract.js";
-import { requireBearer } from "../../lib/bearer.js";
+import { requireBearer, tokenList } from "../../lib/bearer.js";
 import { httpBlobStore, r2BlobStore, type BlobStore } from "../../lib/blob-store.js";
 import { apiError, issueList, notFound, onError } from "../../lib/http-errors.js";
 import type { TrainerEnv } from "./env.js";
@@ -27,7 +27,7 @@ app.get("/healthz", (c) => c.json({ ok: true, service: "trainer" }));
 
 app.post(
   "/slices",
-  requireBearer((env: TrainerEnv) => env.INTERNAL_TOKEN, "internal"),
+  requireBearer((env: TrainerEnv) => tokenList(env.INTERNAL_TOKEN), "internal"),
   zValidator("json", sliceRequestSchema, (result) => {
     if (!result.success) throw apiError(422, "invalid_slice", "invalid slice request", issueList(result.error.issues));
   }),

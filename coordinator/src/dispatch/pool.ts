@@ -5,6 +5,21 @@ export interface Dispatcher {
   dispatch(slice: SliceRequest, signal: AbortSignal): Promise<SliceResult>;
 }
 
+/**
+ * A trainer busy training cannot read its sockets, so an idle keep-alive connection to it can be
+ * dropped just as the next slice is sent on it ("Network connection lost" before any response).
+ * That one case is retried once on a fresh connection; a re-sent slice is harmless, since results
+ * are recorded idempotently and training is deterministic.
+ */
+async function fetchReconnecting(url: string, init: RequestInit & { signal: AbortSignal }): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    if (init.signal.aborted || !(err instanceof Error) || !/network connection lost/i.test(err.message)) throw err;
+    return fetch(url, init);
+  }
+}
+
 /** In-flight slices per trainer origin, shared by every sweep in this isolate. */
 const inFlight = new Map<string, number>();
 
@@ -23,7 +38,7 @@ export function poolDispatcher(trainerUrls: string, internalToken: string): Disp
       const url = urls.reduce((best, u) => ((inFlight.get(u) ?? 0) < (inFlight.get(best) ?? 0) ? u : best));
       inFlight.set(url, (inFlight.get(url) ?? 0) + 1);
       try {
-        const res = await fetch(`${url}/slices`, {
+        const res = await fetchReconnecting(`${url}/slices`, {
           method: "POST",
           headers: { "content-type": "application/json", authorization: `Bearer ${internalToken}` },
           body: JSON.stringify(slice),

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { requireBearer } from "../../../lib/bearer.js";
+import { requireBearer, tokenList } from "../../../lib/bearer.js";
 import { apiError } from "../../../lib/http-errors.js";
 import type { Env } from "../env.js";
 
@@ -9,7 +9,7 @@ import type { Env } from "../env.js";
  */
 export const internalBlobs = new Hono<{ Bindings: Env }>();
 
-internalBlobs.use("*", requireBearer((env: Env) => env.INTERNAL_TOKEN, "internal"));
+internalBlobs.use("*", requireBearer((env: Env) => tokenList(env.INTERNAL_TOKEN), "internal"));
 
 const blobKey = (path: string) => {
   let key: string;

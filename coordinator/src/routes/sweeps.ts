@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { requireBearer } from "../../../lib/bearer.js";
+import { requireBearer, tokenList } from "../../../lib/bearer.js";
 import { apiError } from "../../../lib/http-errors.js";
 import type { Env } from "../env.js";
 
@@ -7,7 +7,7 @@ export const SWEEP_ID = /^sw_[0-9a-f]{32}$/;
 
 export const sweeps = new Hono<{ Bindings: Env }>();
 
-sweeps.use("*", requireBearer((env: Env) => env.API_TOKEN, "API"));
+sweeps.use("*", requireBearer((env: Env) => tokenList(env.API_TOKENS, env.API_TOKEN), "API"));
 
 function stubFor(env: Env, id: string) {
   if (!SWEEP_ID.test(id)) throw apiError(400, "invalid_id", `sweep id "${id}" is malformed: expected sw_ followed by 32 hex digits`);

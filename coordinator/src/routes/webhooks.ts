@@ -1,7 +1,10 @@
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { fieldErrors } from "../../../core/request-errors.js";
 import { prepareDataset, SeriesError, stepsPerEpoch } from "../../../core/series.js";
 import { sweepRequestSchema } from "../../../core/sweep-request.js";
-import { apiError, issueList } from "../../../lib/http-errors.js";
+import { apiError } from "../../../lib/http-errors.js";
+import { callbackUrlProblem } from "../callbacks.js";
 import { storeDataset } from "../dataset-store.js";
 import type { Env } from "../env.js";
 import { resolveSeries } from "../series-source.js";
@@ -20,8 +23,18 @@ async function sweepIdForDelivery(webhookId: string): Promise<string> {
 
 const accepted = (id: string, status: string) => ({ id, status, links: { self: `/sweeps/${id}` } });
 
-/** Starts a sweep. The body is only read after its signature is verified. */
-webhooks.post("/sweeps", verifyWebhook, async (c) => {
+/** Large enough for a CSV of the longest series allowed (100 000 rows of ~60 bytes). */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw apiError(413, "body_too_large", `request body exceeds ${MAX_BODY_BYTES} bytes (limit bodySize)`);
+  },
+});
+
+/** Starts a sweep. The body is only read after its size is checked and its signature verified. */
+webhooks.post("/sweeps", limitBody, verifyWebhook, async (c) => {
   const id = await sweepIdForDelivery(c.req.header("webhook-id")!);
   const stub = c.env.SWEEPS.get(c.env.SWEEPS.idFromName(id));
   c.header("Location", `/sweeps/${id}`);
@@ -36,10 +49,16 @@ webhooks.post("/sweeps", verifyWebhook, async (c) => {
   }
   const parsed = sweepRequestSchema.safeParse(body);
   if (!parsed.success) {
-    const details = issueList(parsed.error.issues);
-    throw apiError(422, "invalid_request", details.map((d) => `${d.path}: ${d.message}`).join("; "), details);
+    const details = fieldErrors(parsed.error.issues);
+    throw apiError(422, details[0]!.code, details.map((d) => d.message).join("; "), details);
   }
   const request = parsed.data;
+  if (request.callbackUrl !== undefined) {
+    const problem = callbackUrlProblem(request.callbackUrl, c.env);
+    if (problem) {
+      throw apiError(422, "invalid_callback_url", `callbackUrl: ${problem}`, [{ path: "callbackUrl", code: "invalid_callback_url", message: problem }]);
+    }
+  }
   let dataset;
   try {
     dataset = prepareDataset(resolveSeries(request.series), {
@@ -48,7 +67,7 @@ webhooks.post("/sweeps", verifyWebhook, async (c) => {
     });
   } catch (err) {
     if (err instanceof SeriesError) {
-      throw apiError(422, "invalid_series", `${err.field}: ${err.message}`, [{ path: err.field, message: err.message }]);
+      throw apiError(422, err.code, `${err.field}: ${err.message}`, [{ path: err.field, code: err.code, message: err.message }]);
     }
     throw err;
   }
