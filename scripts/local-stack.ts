@@ -6,10 +6,10 @@
  * - queue: the Cloudflare topology in one runtime: the coordinator sends slices to a real
  *   (Miniflare) queue, the trainer Worker consumes them and reports to the Durable Object by RPC.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { availableParallelism } from "node:os";
+import { availableParallelism, setPriority } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -118,6 +118,24 @@ function workerOptions(config: string, outdir: string): WorkerOptions & { bindin
   } as WorkerOptions & { bindings?: Record<string, unknown> };
 }
 
+/**
+ * Trainers keep every core busy while the coordinator, one thread, must answer polls quickly. The
+ * trainer runtimes run at a lower CPU priority (nice 10) so that a poll never waits behind a
+ * training step; all cores still train whenever nothing else needs them. Best effort: Linux only.
+ */
+function deprioritiseTrainers(ports: number[]): void {
+  if (process.platform !== "linux") return;
+  try {
+    const children = execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(process.pid)], { encoding: "utf8" });
+    for (const line of children.split("\n")) {
+      const match = /^\s*(\d+)\s+.*workerd serve .*--socket-addr=entry=127\.0\.0\.1:(\d+)/.exec(line);
+      if (match && ports.includes(Number(match[2]))) setPriority(Number(match[1]), 10);
+    }
+  } catch (err) {
+    console.warn(`could not lower the trainers' CPU priority: ${(err as Error).message}`);
+  }
+}
+
 type Options = WorkerOptions & { bindings?: Record<string, unknown> };
 
 /** Options without the bindings a pool runtime must not have (storage lives in the coordinator only). */
@@ -199,6 +217,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
   } as ConstructorParameters<typeof Miniflare>[0]);
   await Promise.all([coordinator.ready, ...pool.map((mf) => mf.ready)]);
+  deprioritiseTrainers(trainerPorts);
   return {
     url: coordinatorUrl,
     dispatch,

@@ -70,6 +70,8 @@ export interface CreateSweep {
 export class SweepObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private pumping = false;
+  /** The last view, serialised; every write clears it, so polls of an unchanged sweep cost no rebuild. */
+  private viewCache: string | null = null;
   /** Wakes a waiting pool pump early (after a cancel), so that it need not wait for a slice to return. */
   private nudgePump: (() => void) | null = null;
   private dispatcherInstance: Dispatcher | undefined;
@@ -93,7 +95,7 @@ export class SweepObject extends DurableObject<Env> {
     if (created) {
       const now = new Date().toISOString();
       this.ctx.storage.transactionSync(() => {
-        this.sql.exec(
+        this.write(
           "INSERT INTO sweep (id, status, created_at, updated_at, request, dataset) VALUES (?, 'queued', ?, ?, ?, ?)",
           init.id,
           now,
@@ -108,7 +110,17 @@ export class SweepObject extends DurableObject<Env> {
     return { created, view: this.view()! };
   }
 
-  /** Called by GET /sweeps/:id. Read-only; null when no sweep lives here. */
+  /** Called by GET /sweeps/:id. Read-only; the view as JSON text, or null when no sweep lives here. */
+  viewJson(): string | null {
+    if (this.viewCache === null) {
+      const view = this.view();
+      if (!view) return null;
+      this.viewCache = JSON.stringify(view);
+    }
+    return this.viewCache;
+  }
+
+  /** The sweep's current view (built from storage); null when no sweep lives here. */
   view(): SweepView | null {
     const sweep = this.sweepRow();
     if (!sweep) return null;
@@ -124,7 +136,7 @@ export class SweepObject extends DurableObject<Env> {
     if (!sweep) return null;
     if (!FINISHED_SWEEP.has(sweep.status)) {
       this.ctx.storage.transactionSync(() => {
-        this.sql.exec("UPDATE trainings SET status = 'cancelled', slice_state = 'idle' WHERE status IN ('queued', 'running')");
+        this.write("UPDATE trainings SET status = 'cancelled', slice_state = 'idle' WHERE status IN ('queued', 'running')");
         this.setSweepStatus("cancelled");
       });
       // The alarm now only delivers the sweep.cancelled callback, if there is one.
@@ -209,7 +221,7 @@ export class SweepObject extends DurableObject<Env> {
     const done = outcome.ok || attempt >= CALLBACK_TRIES || !secret;
     const nextAt = Date.now() + Number(this.env.CALLBACK_BACKOFF_MS ?? 2000) * 2 ** (attempt - 1);
     this.ctx.storage.transactionSync(() => {
-      this.sql.exec(
+      this.write(
         "INSERT OR REPLACE INTO callback_attempts (attempt, event, at, http_status, error) VALUES (?, ?, ?, ?, ?)",
         attempt,
         sweep.callback_event,
@@ -217,7 +229,7 @@ export class SweepObject extends DurableObject<Env> {
         outcome.httpStatus,
         outcome.error,
       );
-      this.sql.exec(
+      this.write(
         "UPDATE sweep SET callback_attempts = ?, callback_state = ?, callback_next_at = ?",
         attempt,
         outcome.ok ? "delivered" : done ? "failed" : "pending",
@@ -238,7 +250,7 @@ export class SweepObject extends DurableObject<Env> {
     const deadline = Date.now() + PUMP_BUDGET_MS;
     // Whatever storage says is dispatched was sent by a previous instance (only one pump runs per
     // instance, and this one has sent nothing yet): its HTTP call died with that instance.
-    this.sql.exec("UPDATE trainings SET slice_state = 'idle', lease_until = NULL WHERE slice_state = 'dispatched'");
+    this.write("UPDATE trainings SET slice_state = 'idle', lease_until = NULL WHERE slice_state = 'dispatched'");
     for (;;) {
       this.advance();
       if (FINISHED_SWEEP.has(this.sweepRow()!.status)) return;
@@ -356,7 +368,7 @@ export class SweepObject extends DurableObject<Env> {
     if (!range) return null;
     const leaseUntil = Date.now() + budget.leaseMs;
     this.ctx.storage.transactionSync(() => {
-      this.sql.exec(
+      this.write(
         "UPDATE trainings SET status = 'running', slice_state = 'dispatched', slice_from = ?, lease_until = ?, retry_at = NULL WHERE id = ?",
         range.from,
         leaseUntil,
@@ -391,12 +403,12 @@ export class SweepObject extends DurableObject<Env> {
       const t = this.training(result.trainingId);
       if (!t) return;
       if (!sliceResultApplies({ status: t.status, epochsDone: t.epochs_done }, result)) {
-        this.sql.exec("UPDATE trainings SET ignored_results = ignored_results + 1 WHERE id = ?", t.id);
+        this.write("UPDATE trainings SET ignored_results = ignored_results + 1 WHERE id = ?", t.id);
         return;
       }
       applied = true;
       for (const p of result.points) {
-        this.sql.exec(
+        this.write(
           "INSERT OR IGNORE INTO points (training_id, epoch, loss, val_loss, learning_rate) VALUES (?, ?, ?, ?, ?)",
           t.id,
           p.epoch,
@@ -414,7 +426,7 @@ export class SweepObject extends DurableObject<Env> {
       const ran = result.points.length;
       const epochsDone = ran ? result.points[ran - 1]!.epoch : t.epochs_done;
       const status = result.outcome === "diverged" ? "diverged" : epochsDone >= t.epochs ? "succeeded" : "running";
-      this.sql.exec(
+      this.write(
         `UPDATE trainings SET status = ?, epochs_done = ?, checkpoint_key = ?, best_val_loss = ?, best_epoch = ?,
            diverged_epoch = ?, error = NULL, slice_state = 'idle', slice_from = NULL, slice_attempt = 0,
            lease_until = NULL, retry_at = NULL, ms_per_epoch = COALESCE(?, ms_per_epoch),
@@ -443,7 +455,7 @@ export class SweepObject extends DurableObject<Env> {
         const message = final
           ? `slice epochs from ${from} failed: ${reason}`
           : `slice epochs from ${from} failed ${attempts} times; last error: ${reason}`;
-        this.sql.exec(
+        this.write(
           "UPDATE trainings SET status = 'failed', error = ?, slice_state = 'idle', slice_attempt = ?, lease_until = NULL, retry_at = NULL WHERE id = ?",
           message,
           attempts,
@@ -451,7 +463,7 @@ export class SweepObject extends DurableObject<Env> {
         );
       } else {
         const backoff = Number(this.env.RETRY_BACKOFF_MS ?? 1000) * 2 ** (attempts - 1);
-        this.sql.exec(
+        this.write(
           "UPDATE trainings SET error = ?, slice_state = 'idle', slice_attempt = ?, lease_until = NULL, retry_at = ? WHERE id = ?",
           `attempt ${attempts} failed: ${reason}`,
           attempts,
@@ -485,7 +497,7 @@ export class SweepObject extends DurableObject<Env> {
           epochs: followUpEpochs(request),
           stepsPerEpoch: dataset.stepsPerEpoch,
         });
-        this.sql.exec("UPDATE sweep SET follow_up_planned = 1");
+        this.write("UPDATE sweep SET follow_up_planned = 1");
         if (planned.length) {
           this.insertTrainings(planned, deriveSeed(request.seed, "follow-up"), trainings);
           this.touch();
@@ -504,7 +516,7 @@ export class SweepObject extends DurableObject<Env> {
     planned.forEach((p, i) => {
       const id = `r${p.round}-${String(i + 1).padStart(2, "0")}`;
       const parent = p.parentId ? byId.get(p.parentId) : undefined;
-      this.sql.exec(
+      this.write(
         `INSERT INTO trainings (id, ord, round, role, parent_id, learning_rate, schedule, seed, epochs, status, checkpoint_key, ms_per_epoch)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
         id,
@@ -526,6 +538,12 @@ export class SweepObject extends DurableObject<Env> {
     return this.env.DISPATCH === "queue" ? "queue" : "pool";
   }
 
+  /** Every statement that changes storage goes through here, so the cached view is never stale. */
+  private write(query: string, ...bindings: unknown[]): void {
+    this.viewCache = null;
+    this.sql.exec(query, ...bindings);
+  }
+
   private sweepRow(): SweepRow | undefined {
     return this.sql.exec<SweepRow>("SELECT * FROM sweep LIMIT 1").toArray()[0];
   }
@@ -540,9 +558,9 @@ export class SweepObject extends DurableObject<Env> {
 
   /** Sets the status; an ending status also queues the completion callback (delivered by the alarm). */
   private setSweepStatus(status: SweepRow["status"], error: string | null = null): void {
-    this.sql.exec("UPDATE sweep SET status = ?, error = ?, updated_at = ?", status, error, new Date().toISOString());
+    this.write("UPDATE sweep SET status = ?, error = ?, updated_at = ?", status, error, new Date().toISOString());
     if (FINISHED_SWEEP.has(status) && this.request().callbackUrl) {
-      this.sql.exec(
+      this.write(
         "UPDATE sweep SET callback_event = ?, callback_state = 'pending', callback_next_at = ? WHERE callback_state IS NULL",
         `sweep.${status}`,
         Date.now(),
@@ -551,7 +569,7 @@ export class SweepObject extends DurableObject<Env> {
   }
 
   private touch(): void {
-    this.sql.exec("UPDATE sweep SET updated_at = ?", new Date().toISOString());
+    this.write("UPDATE sweep SET updated_at = ?", new Date().toISOString());
   }
 }
 

@@ -16,9 +16,9 @@ function stubFor(env: Env, id: string) {
 
 sweeps.get("/:id", async (c) => {
   const id = c.req.param("id");
-  const view = await stubFor(c.env, id).view();
-  if (!view) throw apiError(404, "not_found", `no sweep with id ${id}`);
-  return c.json(view);
+  const json = await stubFor(c.env, id).viewJson();
+  if (json === null) throw apiError(404, "not_found", `no sweep with id ${id}`);
+  return c.body(json, 200, { "content-type": "application/json" });
 });
 
 sweeps.post("/:id/cancel", async (c) => {
