@@ -106,22 +106,32 @@ function runEpoch(ctx: EpochContext): number | null {
   for (let start = 0, step = firstStep; start < order.length; start += training.batchSize, step++) {
     const batch = order.subarray(start, start + training.batchSize);
     setLearningRate(optimizer, learningRateAt(schedule, step));
-    const batchLoss = tf.tidy(() => {
-      const { x, y } = gatherWindows(dataset, batch);
-      const xs = tf.tensor3d(x, [batch.length, dataset.lookback, 1]);
-      const ys = tf.tensor2d(y, [batch.length, 1]);
-      const dropoutSeed = deriveSeed(training.seed, "dropout", step);
-      const { value, grads } = tf.variableGrads(
-        () => tf.losses.meanSquaredError(ys, network.predict(xs, dropoutSeed)) as tf.Scalar,
-        network.variables,
-      );
-      optimizer.applyGradients(network.variables.map((v) => ({ name: v.name, tensor: grads[v.name]! })));
-      return value.dataSync()[0]!;
-    });
+    const batchLoss = trainStep({ network, optimizer, dataset, seed: training.seed }, batch, step);
     if (!Number.isFinite(batchLoss)) return null;
     weighted += batchLoss * batch.length;
   }
   return weighted / order.length;
+}
+
+/** One optimizer step on the given training windows; returns the batch loss. Exported for the benchmark. */
+export function trainStep(
+  ctx: { network: Network; optimizer: tf.Optimizer; dataset: PreparedDataset; seed: number },
+  batch: ArrayLike<number>,
+  step: number,
+): number {
+  const { network, optimizer, dataset } = ctx;
+  return tf.tidy(() => {
+    const { x, y } = gatherWindows(dataset, batch);
+    const xs = tf.tensor3d(x, [batch.length, dataset.lookback, 1]);
+    const ys = tf.tensor2d(y, [batch.length, 1]);
+    const dropoutSeed = deriveSeed(ctx.seed, "dropout", step);
+    const { value, grads } = tf.variableGrads(
+      () => tf.losses.meanSquaredError(ys, network.predict(xs, dropoutSeed)) as tf.Scalar,
+      network.variables,
+    );
+    optimizer.applyGradients(network.variables.map((v) => ({ name: v.name, tensor: grads[v.name]! })));
+    return value.dataSync()[0]!;
+  });
 }
 
 /** MSE over windows first .. first+windows-1, in chunks to bound memory; null when not finite. */

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { fieldErrors } from "../../../core/request-errors.js";
 import { prepareDataset, SeriesError, stepsPerEpoch } from "../../../core/series.js";
@@ -26,12 +26,32 @@ const accepted = (id: string, status: string) => ({ id, status, links: { self: `
 /** Large enough for a CSV of the longest series allowed (100 000 rows of ~60 bytes). */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-const limitBody = bodyLimit({
-  maxSize: MAX_BODY_BYTES,
-  onError: () => {
-    throw apiError(413, "body_too_large", `request body exceeds ${MAX_BODY_BYTES} bytes (limit bodySize)`);
-  },
-});
+/** An oversized body is read and discarded up to this much before the 413, so the client sees the answer. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+const tooLarge = () => apiError(413, "body_too_large", `request body exceeds ${MAX_BODY_BYTES} bytes (limit bodySize)`);
+const streamedLimit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw tooLarge(); } });
+
+/**
+ * Rejects bodies over MAX_BODY_BYTES with 413. When Content-Length already says so, the body is
+ * drained first: answering before reading it makes the runtime reset the connection, and most
+ * HTTP clients then report the reset instead of the 413. Bodies without a length are counted as
+ * they stream (hono's bodyLimit).
+ */
+const limitBody: MiddlewareHandler = async (c, next) => {
+  const declared = Number(c.req.header("content-length"));
+  if (!Number.isFinite(declared)) return streamedLimit(c, next);
+  if (declared > MAX_BODY_BYTES) {
+    const reader = c.req.raw.body?.getReader();
+    for (let read = 0; reader && read < DRAIN_LIMIT_BYTES; ) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      read += chunk.value.byteLength;
+    }
+    await reader?.cancel();
+    throw tooLarge();
+  }
+  await next();
+};
 
 /** Starts a sweep. The body is only read after its size is checked and its signature verified. */
 webhooks.post("/sweeps", limitBody, verifyWebhook, async (c) => {
