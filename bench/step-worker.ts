@@ -1,0 +1,48 @@
+/**
+ * Benchmark Worker (not deployed): times training steps of the real trainer code on workload W1
+ * inside workerd — S&P 500 closes, lookback 30, one LSTM layer of 32 units, Adam, batch 64.
+ */
+import { readCsvColumn } from "../core/csv.js";
+import { deriveSeed, seededPermutation } from "../core/random.js";
+import { prepareDataset } from "../core/series.js";
+import sp500Csv from "../data/sp500-2000.csv";
+import { buildNetwork } from "../worker/src/model.js";
+import { createOptimizer, disposeOptimizer } from "../worker/src/optimizer.js";
+import { tf, tfReady } from "../worker/src/tf.js";
+import { trainStep } from "../worker/src/train.js";
+
+export const W1 = { lookback: 30, units: 32, layers: 1, dropout: 0, batchSize: 64 };
+
+export default {
+  async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const steps = Number(url.searchParams.get("steps") ?? 60);
+    const warmup = Number(url.searchParams.get("warmup") ?? 5);
+    await tfReady();
+    const dataset = prepareDataset(readCsvColumn(sp500Csv, "close"), { lookback: W1.lookback, validationFraction: 0.2 });
+    const network = buildNetwork(W1, 1);
+    const optimizer = createOptimizer("adam", 1e-3);
+    const order = seededPermutation(dataset.trainWindows, deriveSeed(1, "shuffle", 1));
+    const batches = Math.ceil(order.length / W1.batchSize);
+    const times: number[] = [];
+    for (let i = 0; i < warmup + steps; i++) {
+      const b = i % batches;
+      const batch = order.subarray(b * W1.batchSize, (b + 1) * W1.batchSize);
+      const t0 = Date.now();
+      trainStep({ network, optimizer, dataset, seed: 1 }, batch, i);
+      if (i >= warmup) times.push(Date.now() - t0);
+    }
+    const memory = tf.memory();
+    network.dispose();
+    disposeOptimizer(optimizer);
+    const sorted = [...times].sort((a, b) => a - b);
+    return Response.json({
+      backend: tf.getBackend(),
+      steps: times.length,
+      stepsPerEpoch: batches,
+      medianMs: sorted[Math.floor(sorted.length / 2)],
+      meanMs: times.reduce((a, b) => a + b, 0) / times.length,
+      tfBytes: memory.numBytes,
+    });
+  },
+};
