@@ -6,7 +6,19 @@
  */
 import type { ModelOptions } from "../../core/contract.js";
 import { deriveSeed } from "../../core/random.js";
+import { lstmLayer } from "./lstm-kernel.js";
 import { tf } from "./tf.js";
+
+/**
+ * `fused` (default) runs each LSTM layer as one custom op with a hand-written backward pass
+ * (lstm-kernel.ts); `layers` runs tfjs-layers' stock LSTM, the reference the fused op is tested
+ * against. Both use the same weights, created by the stock layers.
+ */
+export type LstmImplementation = "fused" | "layers";
+
+interface LstmCellWeights {
+  cell: { kernel: { read(): tf.Tensor }; recurrentKernel: { read(): tf.Tensor }; bias: { read(): tf.Tensor } };
+}
 
 export interface Network {
   /** Trainable variables in a fixed order: checkpoints store them in this order. */
@@ -16,7 +28,7 @@ export interface Network {
   dispose(): void;
 }
 
-export function buildNetwork(options: ModelOptions, seed: number): Network {
+export function buildNetwork(options: ModelOptions, seed: number, implementation: LstmImplementation = "fused"): Network {
   const { lookback, units, layers: depth, dropout } = options;
   const lstms = Array.from({ length: depth }, (_, i) =>
     tf.layers.lstm({
@@ -35,7 +47,12 @@ export function buildNetwork(options: ModelOptions, seed: number): Network {
   const forward = (x: tf.Tensor3D, dropoutSeed?: number): tf.Tensor2D => {
     let h: tf.Tensor = x;
     lstms.forEach((layer, i) => {
-      h = layer.apply(h) as tf.Tensor;
+      if (implementation === "layers" || !layer.built) {
+        h = layer.apply(h) as tf.Tensor;
+      } else {
+        const { cell } = layer as unknown as LstmCellWeights;
+        h = lstmLayer(h as tf.Tensor3D, cell.kernel.read(), cell.recurrentKernel.read(), cell.bias.read(), i < depth - 1);
+      }
       if (dropoutSeed !== undefined && dropout > 0) h = tf.dropout(h, dropout, undefined, deriveSeed(dropoutSeed, i));
     });
     return dense.apply(h) as tf.Tensor2D;

@@ -8,7 +8,7 @@ import { deriveSeed, seededPermutation } from "../../core/random.js";
 import { learningRateAt, type Schedule } from "../../core/schedule.js";
 import { gatherWindows, stepsPerEpoch as countSteps, type PreparedDataset } from "../../core/series.js";
 import { restoreCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import { buildNetwork, type Network } from "./model.js";
+import { buildNetwork, type LstmImplementation, type Network } from "./model.js";
 import { createOptimizer, disposeOptimizer, setLearningRate } from "./optimizer.js";
 import { tf, tfReady } from "./tf.js";
 
@@ -25,6 +25,8 @@ export interface TrainSliceOptions {
    * caller resumes from the checkpoint), so a slice never runs into the platform's CPU limit.
    */
   budgetMs?: number;
+  /** The LSTM implementation (tests compare the two); default fused. */
+  implementation?: LstmImplementation;
 }
 
 export interface TrainSliceOutput {
@@ -47,7 +49,7 @@ export async function trainSlice(options: TrainSliceOptions): Promise<TrainSlice
     throw new Error(`model.lookback ${model.lookback} does not match the dataset's lookback ${dataset.lookback}`);
   }
   if (epochs.from > 1 && !options.checkpoint) throw new Error(`resuming at epoch ${epochs.from} needs a checkpoint`);
-  const network = buildNetwork(model, training.seed);
+  const network = buildNetwork(model, training.seed, options.implementation);
   const optimizer = createOptimizer(training.optimizer, learningRateAt(schedule, 0));
   try {
     // The untrained model's loss is the first reference: a rate that makes epoch 1 far worse
