@@ -82,8 +82,8 @@ export const sweepRequestSchema = z
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
     model: z
       .object({
-        lookback: z.number().int().min(1).max(LIMITS.lookback).default(20),
-        units: z.number().int().min(1).max(LIMITS.units).default(16),
+        lookback: z.number().int().min(1).max(LIMITS.lookback).default(30),
+        units: z.number().int().min(1).max(LIMITS.units).default(32),
         layers: z.number().int().min(1).max(LIMITS.layers).default(1),
         dropout: z.number().min(0).lt(1).default(0),
       })

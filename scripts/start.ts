@@ -22,8 +22,8 @@ Runs a learning-rate sweep on the local stack and prints the results.
   --anneal K          cosine | step | exponential (default cosine)
   --cyclical K        triangular | triangular2 | exp_range (default triangular)
   --optimizer O       adam | sgd | momentum | rmsprop | adagrad (default adam)
-  --lookback N        window length (default 20)
-  --units N           LSTM units (default 16)
+  --lookback N        window length (default 30)
+  --units N           LSTM units (default 32)
   --seed N            seed (default 42)
   --trainers N        local trainer runtimes (default: one per core)
   --dispatch MODE     pool (trainer runtimes over HTTP, default) | queue (the Cloudflare path:
