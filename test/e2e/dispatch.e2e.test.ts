@@ -11,7 +11,7 @@ import { freePort, startLocalStack, type LocalStack } from "../../scripts/local-
 import { faultFor, parseFaults } from "../../worker/src/faults.js";
 import { clientFor, histories, runSweep, smallRequest, trainingsOf } from "../support/sweeps.js";
 
-let reference: SweepView;
+let reference: SweepView & { maxInFlight: number };
 const stacks: LocalStack[] = [];
 const start = async (...args: Parameters<typeof startLocalStack>) => {
   const stack = await startLocalStack(...args);
@@ -57,6 +57,22 @@ describe("queue dispatch (a real Miniflare queue, results reported to the Durabl
     expect(view.status).toBe("succeeded");
     expect(histories(view)).toEqual(histories(reference));
     expect(view.best).toEqual(reference.best);
+    console.log(`in flight at most ${view.maxInFlight} (concurrency ${smallRequest.concurrency}; pool run: ${reference.maxInFlight})`);
+    expect(view.maxInFlight).toBeGreaterThan(0);
+    expect(view.maxInFlight).toBeLessThanOrEqual(smallRequest.concurrency!);
+    expect(reference.maxInFlight).toBeLessThanOrEqual(smallRequest.concurrency!);
+    await stack.stop();
+  }, 180_000);
+
+  it("marks a training failed when its slice lands in the dead-letter queue", async () => {
+    const faults = JSON.stringify({ seed: 1, rate: 1, kinds: ["fail"], everyDelivery: true });
+    const stack = await start({ dispatch: "queue", port: 0, trainerVars: { FAULTS: faults } });
+    const view = await runSweep(stack, { ...smallRequest, rates: [0.01], followUp: { strategy: "none" } });
+    const [training] = trainingsOf(view);
+    console.log(`dead letter: every delivery fails (${faults}); training ended ${training!.status}: ${training!.error}`);
+    expect(view.status).toBe("failed");
+    expect(training!.status).toBe("failed");
+    expect(training!.error).toMatch(/^slice epochs from 1 failed: dead-lettered: every delivery of the slice failed/);
     await stack.stop();
   }, 180_000);
 

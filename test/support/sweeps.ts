@@ -26,8 +26,19 @@ export const trainingsOf = (v: SweepView): TrainingView[] => v.rounds.flatMap((r
 /** What must be identical between two runs of the same request: per training, its id, status and history. */
 export const histories = (v: SweepView) => trainingsOf(v).map((t) => ({ id: t.id, status: t.status, history: t.history }));
 
-export async function runSweep(stack: LocalStack, request: SweepRequestInput = smallRequest, timeoutMs = 180_000): Promise<SweepView> {
+/** Runs a sweep to its end; `maxInFlight` is the most slices in flight seen by any poll. */
+export async function runSweep(
+  stack: LocalStack,
+  request: SweepRequestInput = smallRequest,
+  timeoutMs = 180_000,
+): Promise<SweepView & { maxInFlight: number }> {
   const client = clientFor(stack);
   const accepted = await client.submit(request);
-  return client.waitForFinish(accepted.id, { intervalMs: 250, timeoutMs });
+  let maxInFlight = 0;
+  const view = await client.waitForFinish(accepted.id, {
+    intervalMs: 100,
+    timeoutMs,
+    onProgress: (v) => (maxInFlight = Math.max(maxInFlight, v.progress.slicesInFlight)),
+  });
+  return { ...view, maxInFlight };
 }
