@@ -8,8 +8,11 @@ import { prepareDataset } from "../core/series.js";
 import sp500Csv from "../data/sp500-2000.csv";
 import { buildNetwork } from "../worker/src/model.js";
 import { createOptimizer, disposeOptimizer } from "../worker/src/optimizer.js";
-import { tf, tfReady } from "../worker/src/tf.js";
+import { provideWasmModule, tf, tfReady, type BackendName } from "../worker/src/tf.js";
 import { trainStep } from "../worker/src/train.js";
+import { loadSimdModule } from "../worker/src/wasm-module.js";
+
+provideWasmModule(loadSimdModule);
 
 export const W1 = { lookback: 30, units: 32, layers: 1, dropout: 0, batchSize: 64 };
 
@@ -18,7 +21,7 @@ export default {
     const url = new URL(request.url);
     const steps = Number(url.searchParams.get("steps") ?? 60);
     const warmup = Number(url.searchParams.get("warmup") ?? 5);
-    await tfReady();
+    await tfReady((url.searchParams.get("backend") ?? "cpu") as BackendName);
     const dataset = prepareDataset(readCsvColumn(sp500Csv, "close"), { lookback: W1.lookback, validationFraction: 0.2 });
     const network = buildNetwork(W1, 1);
     const optimizer = createOptimizer("adam", 1e-3);

@@ -17,6 +17,7 @@ export default {
       outcome: "continue",
       checkpointKey: `checkpoints/${slice.sweepId}/${slice.trainingId}/epoch-${slice.epochs.to}.ckpt`,
       stepsPerEpoch: 1,
+      backend: "cpu",
       cpuMs: 0,
     });
   },

@@ -38,6 +38,8 @@ export const trainingOptionsSchema = z
     seed: z.number().int().min(0),
     /** An epoch loss above this multiple of the lowest one so far marks the training diverged. */
     divergenceFactor: z.number().gt(1),
+    /** tfjs backend: auto takes WASM SIMD when it loads, else CPU. Results differ slightly between backends. */
+    backend: z.enum(["auto", "wasm", "cpu"]).optional(),
   })
   .strict();
 export type TrainingOptions = z.infer<typeof trainingOptionsSchema>;
@@ -85,6 +87,8 @@ export interface SliceResult {
   /** Where the state after the last epoch run is stored (absent when diverged). */
   checkpointKey?: string;
   stepsPerEpoch: number;
+  /** The tfjs backend that trained the slice. */
+  backend: "wasm" | "cpu";
   /**
    * Milliseconds the trainer spent on the slice, loading included, by its own clock. Training is
    * CPU-bound, so this approximates the CPU time billed for the slice.

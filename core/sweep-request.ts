@@ -96,6 +96,7 @@ export const sweepRequestSchema = z
         epochs: z.number().int().min(1).max(LIMITS.epochs).default(6),
         validationFraction: z.number().gt(0).lt(1).default(0.2),
         divergenceFactor: z.number().gt(1).default(4),
+        backend: z.enum(["auto", "wasm", "cpu"]).default("auto"),
       })
       .strict()
       .prefault({}),

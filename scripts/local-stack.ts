@@ -114,6 +114,7 @@ function workerOptions(config: string, outdir: string): WorkerOptions & { bindin
     modulesRules: [
       { type: "ESModule", include: ["**/*.js"] },
       { type: "Text", include: ["**/*.csv"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
     ],
   } as WorkerOptions & { bindings?: Record<string, unknown> };
 }

@@ -1,6 +1,6 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { Miniflare } from "miniflare";
 
 /**
@@ -10,7 +10,10 @@ import { Miniflare } from "miniflare";
 export async function moduleStartupMs(bundle: string, runs = 5): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), "startup-probe-"));
   try {
-    copyFileSync(bundle, join(dir, "index.js"));
+    // The bundle and its modules (the .wasm the trainer imports), the entry renamed index.js.
+    for (const f of readdirSync(dirname(bundle))) {
+      if (!f.endsWith(".map") && f !== "README.md") copyFileSync(join(dirname(bundle), f), join(dir, f === basename(bundle) ? "index.js" : f));
+    }
     writeFileSync(join(dir, "clock.js"), "globalThis.__moduleStart = Date.now();\n");
     writeFileSync(
       join(dir, "probe.js"),
@@ -23,7 +26,10 @@ export async function moduleStartupMs(bundle: string, runs = 5): Promise<number[
         modules: true,
         scriptPath: join(dir, "probe.js"),
         modulesRoot: dir,
-        modulesRules: [{ type: "ESModule", include: ["**/*.js"] }],
+        modulesRules: [
+          { type: "ESModule", include: ["**/*.js"] },
+          { type: "CompiledWasm", include: ["**/*.wasm"] },
+        ],
         compatibilityDate: "2026-04-26",
         cf: false,
       });

@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS trainings (
   best_val_loss REAL, best_epoch INTEGER, diverged_epoch INTEGER, error TEXT,
   slice_state TEXT NOT NULL DEFAULT 'idle', slice_from INTEGER, slice_attempt INTEGER NOT NULL DEFAULT 0,
   lease_until INTEGER, retry_at INTEGER, ms_per_epoch REAL,
-  slices INTEGER NOT NULL DEFAULT 0, cpu_ms INTEGER NOT NULL DEFAULT 0, ignored_results INTEGER NOT NULL DEFAULT 0
+  slices INTEGER NOT NULL DEFAULT 0, cpu_ms INTEGER NOT NULL DEFAULT 0, ignored_results INTEGER NOT NULL DEFAULT 0,
+  backend TEXT
 );
 CREATE TABLE IF NOT EXISTS points (
   training_id TEXT NOT NULL, epoch INTEGER NOT NULL, loss REAL, val_loss REAL, learning_rate REAL NOT NULL,
@@ -387,6 +388,7 @@ export class SweepObject extends DurableObject<Env> {
         batchSize: request.training.batchSize,
         seed: training.seed,
         divergenceFactor: request.training.divergenceFactor,
+        backend: request.training.backend,
       },
       schedule: JSON.parse(training.schedule),
       epochs: range,
@@ -430,7 +432,7 @@ export class SweepObject extends DurableObject<Env> {
         `UPDATE trainings SET status = ?, epochs_done = ?, checkpoint_key = ?, best_val_loss = ?, best_epoch = ?,
            diverged_epoch = ?, error = NULL, slice_state = 'idle', slice_from = NULL, slice_attempt = 0,
            lease_until = NULL, retry_at = NULL, ms_per_epoch = COALESCE(?, ms_per_epoch),
-           slices = slices + 1, cpu_ms = cpu_ms + ? WHERE id = ?`,
+           slices = slices + 1, cpu_ms = cpu_ms + ?, backend = ? WHERE id = ?`,
         status,
         epochsDone,
         result.checkpointKey ?? t.checkpoint_key,
@@ -439,6 +441,7 @@ export class SweepObject extends DurableObject<Env> {
         result.divergedAtEpoch ?? null,
         ran ? result.cpuMs / ran : null,
         Math.round(result.cpuMs),
+        result.backend ?? null,
         t.id,
       );
       this.touch();

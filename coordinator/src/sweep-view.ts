@@ -62,6 +62,7 @@ export type TrainingRow = {
   slices: number;
   cpu_ms: number;
   ignored_results: number;
+  backend: string | null;
 };
 
 export type PointRow = {
@@ -90,6 +91,8 @@ export interface TrainingView {
   slices: number;
   cpuMs: number;
   ignoredResults: number;
+  /** The tfjs backend of its last slice (wasm or cpu). */
+  backend: string | null;
 }
 
 export interface SweepView {
@@ -171,6 +174,7 @@ export function buildView(sweep: SweepRow, trainings: TrainingRow[], points: Poi
       slices: t.slices,
       cpuMs: t.cpu_ms,
       ignoredResults: t.ignored_results,
+      backend: t.backend,
     };
   });
   const round1 = views.filter((t) => t.round === 1);

@@ -117,6 +117,10 @@ describe("a two-round sweep on 300 S&P 500 closes", () => {
     expect(view.best!.valLoss).toBe(Math.min(...allLosses));
   });
 
+  it("trains on the WASM SIMD backend inside workerd (the default when it loads)", () => {
+    expect(new Set(trainings(view).map((t) => t.backend))).toEqual(new Set(["wasm"]));
+  });
+
   it("reports the last-value baseline on the same scaled split", () => {
     const local = prepareDataset(values, { lookback: 8, validationFraction: 0.2 });
     expect(view.baseline).toEqual({ kind: "last-value", valLoss: local.baselineValLoss });

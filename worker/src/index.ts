@@ -12,6 +12,10 @@ import { apiError, issueList, notFound, onError } from "../../lib/http-errors.js
 import type { TrainerEnv } from "./env.js";
 import { faultFor, parseFaults, sleep } from "./faults.js";
 import { runSlice, SliceInputError } from "./run-slice.js";
+import { provideWasmModule } from "./tf.js";
+import { loadSimdModule } from "./wasm-module.js";
+
+provideWasmModule(loadSimdModule);
 
 function blobStore(env: TrainerEnv): BlobStore {
   if (env.BUCKET) return r2BlobStore(env.BUCKET);

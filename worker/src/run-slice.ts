@@ -50,6 +50,7 @@ export async function runSlice(slice: SliceRequest, store: BlobStore): Promise<S
     ...(out.divergedAtEpoch !== undefined ? { divergedAtEpoch: out.divergedAtEpoch } : {}),
     ...(savedKey ? { checkpointKey: savedKey } : {}),
     stepsPerEpoch: out.stepsPerEpoch,
+    backend: out.backend,
     cpuMs: Date.now() - started,
   };
 }

@@ -10,7 +10,7 @@ import { gatherWindows, stepsPerEpoch as countSteps, type PreparedDataset } from
 import { restoreCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { buildNetwork, type LstmImplementation, type Network } from "./model.js";
 import { createOptimizer, disposeOptimizer, setLearningRate } from "./optimizer.js";
-import { tf, tfReady } from "./tf.js";
+import { tf, tfReady, type BackendName } from "./tf.js";
 
 export interface TrainSliceOptions {
   dataset: PreparedDataset;
@@ -38,12 +38,13 @@ export interface TrainSliceOutput {
   /** State after the last epoch run; absent when the training diverged. */
   checkpoint?: Uint8Array;
   stepsPerEpoch: number;
+  backend: BackendName;
 }
 
 const EVAL_CHUNK = 1024;
 
 export async function trainSlice(options: TrainSliceOptions): Promise<TrainSliceOutput> {
-  await tfReady();
+  const backend = await tfReady(options.training.backend ?? "auto");
   const { dataset, model, training, schedule, epochs } = options;
   if (model.lookback !== dataset.lookback) {
     throw new Error(`model.lookback ${model.lookback} does not match the dataset's lookback ${dataset.lookback}`);
@@ -75,7 +76,7 @@ export async function trainSlice(options: TrainSliceOptions): Promise<TrainSlice
         loss === null || valLoss === null || (minLoss !== null && loss > training.divergenceFactor * minLoss);
       lastEpoch = epoch;
       if (diverged) {
-        return { epochs: { from: epochs.from, to: epoch }, points, outcome: "diverged", divergedAtEpoch: epoch, stepsPerEpoch: steps };
+        return { epochs: { from: epochs.from, to: epoch }, points, outcome: "diverged", divergedAtEpoch: epoch, stepsPerEpoch: steps, backend };
       }
       minLoss = minLoss === null ? loss : Math.min(minLoss, loss);
       // Deployed Workers advance Date.now() only when control returns to the event loop; yielding
@@ -83,7 +84,7 @@ export async function trainSlice(options: TrainSliceOptions): Promise<TrainSlice
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     const checkpoint = await saveCheckpoint(network, optimizer, { epoch: lastEpoch, minLoss });
-    return { epochs: { from: epochs.from, to: lastEpoch }, points, outcome: "continue", checkpoint, stepsPerEpoch: steps };
+    return { epochs: { from: epochs.from, to: lastEpoch }, points, outcome: "continue", checkpoint, stepsPerEpoch: steps, backend };
   } finally {
     network.dispose();
     disposeOptimizer(optimizer);
