@@ -57,10 +57,20 @@ export function buildNetwork(options: ModelOptions, seed: number, implementation
     });
     return dense.apply(h) as tf.Tensor2D;
   };
-  // Layers create their weights on first use.
-  tf.tidy(() => {
-    forward(tf.zeros([1, lookback, 1]));
-  });
+  // Layers create their weights on first use. tfjs-layers warns that the orthogonal initializer
+  // is slow on matrices over 2000 entries (32 units have 4096): true but harmless at this size, and
+  // printed once per slice it would flood the logs, so that one message is dropped here.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!(typeof args[0] === "string" && args[0].startsWith("Orthogonal initializer is being called"))) warn(...args);
+  };
+  try {
+    tf.tidy(() => {
+      forward(tf.zeros([1, lookback, 1]));
+    });
+  } finally {
+    console.warn = warn;
+  }
 
   const variables = [...lstms, dense].flatMap((layer) => layer.trainableWeights.map((w) => w.read() as tf.Variable));
   return {

@@ -76,7 +76,8 @@ webhooks.post("/sweeps", limitBody, verifyWebhook, async (c) => {
   if (request.callbackUrl !== undefined) {
     const problem = callbackUrlProblem(request.callbackUrl, c.env);
     if (problem) {
-      throw apiError(422, "invalid_callback_url", `callbackUrl: ${problem}`, [{ path: "callbackUrl", code: "invalid_callback_url", message: problem }]);
+      const message = `callbackUrl: ${problem}`;
+      throw apiError(422, "invalid_callback_url", message, [{ path: "callbackUrl", code: "invalid_callback_url", message }]);
     }
   }
   let dataset;
