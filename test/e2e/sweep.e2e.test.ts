@@ -2,26 +2,15 @@
  * End to end on the real local stack: a coordinator runtime (Worker, Sweep Durable Object, R2)
  * and two trainer runtimes, driven over HTTP exactly as a client would.
  */
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SweepView, TrainingView } from "../../coordinator/src/sweep-view.js";
-import { readCsvColumn } from "../../core/csv.js";
 import { learningRateAt } from "../../core/schedule.js";
 import { prepareDataset } from "../../core/series.js";
-import type { SweepRequestInput } from "../../core/sweep-request.js";
 import { signWebhook, sweepClient } from "../../scripts/client.js";
 import { startLocalStack, type LocalStack } from "../../scripts/local-stack.js";
+import { smallRequest as request, sp500Head } from "../support/sweeps.js";
 
-const values = readCsvColumn(readFileSync("data/sp500-2000.csv", "utf8"), "close").slice(0, 300);
-const request: SweepRequestInput = {
-  series: { values },
-  seed: 3,
-  model: { lookback: 8, units: 8 },
-  training: { epochs: 3, batchSize: 32 },
-  rates: [0.001, 0.01, 10],
-  sliceEpochs: 2,
-  concurrency: 2,
-};
+const values = sp500Head(300);
 
 let stack: LocalStack;
 let client: ReturnType<typeof sweepClient>;
