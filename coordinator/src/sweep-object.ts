@@ -14,7 +14,7 @@
 import { DurableObject } from "cloudflare:workers";
 import pLimit from "p-limit";
 import type { SliceRequest, SliceResult } from "../../core/contract.js";
-import { nextSliceEpochs, planFollowUp, planGrid, sliceResultApplies, type PlannedTraining } from "../../core/plan.js";
+import { nextSliceEpochs, pickBest, planFollowUp, planGrid, sliceResultApplies, type PlannedTraining } from "../../core/plan.js";
 import { deriveSeed } from "../../core/random.js";
 import type { SweepRequest } from "../../core/sweep-request.js";
 import { FINISHED_SWEEP, FINISHED_TRAINING } from "../../core/vocabulary.js";
@@ -507,8 +507,10 @@ export class SweepObject extends DurableObject<Env> {
           return;
         }
       }
-      const view = this.view()!;
-      if (view.best) this.setSweepStatus("succeeded");
+      const best = pickBest(
+        trainings.map((t) => ({ id: t.id, round: t.round, learningRate: t.learning_rate, status: t.status, bestValLoss: t.best_val_loss })),
+      );
+      if (best) this.setSweepStatus("succeeded");
       else this.setSweepStatus("failed", "no training succeeded: every candidate diverged, failed or was cancelled");
     });
   }
