@@ -6,7 +6,9 @@ export interface Env {
   /** One Durable Object per sweep, named by the sweep id. */
   SWEEPS: DurableObjectNamespace<SweepObject>;
   /** Prepared datasets (content-addressed) and training checkpoints. */
-  BUCKET: R2Bucket;
+  BUCKET?: R2Bucket;
+  /** Without BUCKET (the local pool): origin of the storage runtime whose /internal/blobs routes front the bucket. */
+  BLOB_URL?: string;
   /** Standard Webhooks secrets (`whsec_…`, comma-separated: several are active during a rotation). */
   WEBHOOK_SECRETS?: string;
   /** A single webhook secret; accepted alongside WEBHOOK_SECRETS. */

@@ -4,7 +4,7 @@ import type { SweepObject } from "../../coordinator/src/sweep-object.js";
 export interface TrainerEnv {
   /** Shared with the coordinator: datasets and checkpoints. Bound on Cloudflare and in queue mode. */
   BUCKET?: R2Bucket;
-  /** Without BUCKET (local pool trainers): the coordinator's origin, whose /internal/blobs routes front its bucket. */
+  /** Without BUCKET (local pool trainers): origin of the storage runtime whose /internal/blobs routes front the bucket. */
   BLOB_URL?: string;
   /** Secret shared with the coordinator; required on /slices and on the coordinator's blob routes. */
   INTERNAL_TOKEN: string;

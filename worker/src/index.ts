@@ -7,7 +7,7 @@ import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { sliceRequestSchema, type SliceRequest } from "../../core/contract.js";
 import { requireBearer, tokenList } from "../../lib/bearer.js";
-import { httpBlobStore, r2BlobStore, type BlobStore } from "../../lib/blob-store.js";
+import { blobStoreFor } from "../../lib/blob-store.js";
 import { apiError, issueList, notFound, onError } from "../../lib/http-errors.js";
 import type { TrainerEnv } from "./env.js";
 import { faultFor, parseFaults, sleep } from "./faults.js";
@@ -16,12 +16,6 @@ import { provideWasmModule } from "./tf.js";
 import { loadSimdModule } from "./wasm-module.js";
 
 provideWasmModule(loadSimdModule);
-
-function blobStore(env: TrainerEnv): BlobStore {
-  if (env.BUCKET) return r2BlobStore(env.BUCKET);
-  if (env.BLOB_URL) return httpBlobStore(env.BLOB_URL, env.INTERNAL_TOKEN);
-  throw new Error("the trainer has neither a BUCKET binding nor BLOB_URL");
-}
 
 const app = new Hono<{ Bindings: TrainerEnv }>();
 app.onError(onError);
@@ -40,7 +34,7 @@ app.post(
     const fault = faultFor(parseFaults(c.env.FAULTS), slice, 1);
     if (fault === "fail") throw new Error(`injected fault: fail (${slice.trainingId} from epoch ${slice.epochs.from})`);
     if (fault === "hang") await sleep(parseFaults(c.env.FAULTS)!.hangMs);
-    const result = await runSlice(slice, blobStore(c.env)).catch((err: unknown) => {
+    const result = await runSlice(slice, blobStoreFor(c.env)).catch((err: unknown) => {
       if (err instanceof SliceInputError) throw apiError(409, err.code, err.message);
       throw err;
     });
@@ -64,7 +58,7 @@ async function consume(message: Message<unknown>, env: TrainerEnv): Promise<void
   try {
     if (fault === "fail") throw new Error(`injected fault: fail (${slice.trainingId} from epoch ${slice.epochs.from})`);
     if (fault === "hang") await sleep(faults!.hangMs);
-    const result = await runSlice(slice, blobStore(env));
+    const result = await runSlice(slice, blobStoreFor(env));
     await sweep.acceptSlice(result);
     if (fault === "duplicate") await sweep.acceptSlice(result);
     message.ack();

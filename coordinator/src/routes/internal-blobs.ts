@@ -1,11 +1,12 @@
 import { Hono } from "hono";
 import { requireBearer, tokenList } from "../../../lib/bearer.js";
+import { blobStoreFor } from "../../../lib/blob-store.js";
 import { apiError } from "../../../lib/http-errors.js";
 import type { Env } from "../env.js";
 
 /**
- * The bucket as seen by local pool trainers, which have no R2 binding of their own (one runtime
- * owns storage locally). Only datasets/ and checkpoints/ keys; internal token required.
+ * The bucket as seen by local pool runtimes without an R2 binding of their own (one runtime owns
+ * storage locally). Only datasets/ and checkpoints/ keys; internal token required.
  */
 export const internalBlobs = new Hono<{ Bindings: Env }>();
 
@@ -26,13 +27,13 @@ const blobKey = (path: string) => {
 
 internalBlobs.get("/*", async (c) => {
   const key = blobKey(c.req.path);
-  const object = await c.env.BUCKET.get(key);
-  if (!object) throw apiError(404, "not_found", `no blob ${key}`);
-  return new Response(object.body, { headers: { "content-type": "application/octet-stream" } });
+  const bytes = await blobStoreFor(c.env).get(key);
+  if (!bytes) throw apiError(404, "not_found", `no blob ${key}`);
+  return new Response(bytes, { headers: { "content-type": "application/octet-stream" } });
 });
 
 internalBlobs.put("/*", async (c) => {
   const key = blobKey(c.req.path);
-  await c.env.BUCKET.put(key, await c.req.arrayBuffer());
+  await blobStoreFor(c.env).put(key, new Uint8Array(await c.req.arrayBuffer()));
   return c.body(null, 204);
 });

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { fieldErrors } from "../../../core/request-errors.js";
 import { prepareDataset, SeriesError, stepsPerEpoch } from "../../../core/series.js";
 import { sweepRequestSchema } from "../../../core/sweep-request.js";
+import { blobStoreFor } from "../../../lib/blob-store.js";
 import { apiError } from "../../../lib/http-errors.js";
 import { callbackUrlProblem } from "../callbacks.js";
 import { storeDataset } from "../dataset-store.js";
@@ -92,7 +93,7 @@ webhooks.post("/sweeps", limitBody, verifyWebhook, async (c) => {
     }
     throw err;
   }
-  const key = await storeDataset(c.env.BUCKET, dataset);
+  const key = await storeDataset(blobStoreFor(c.env), dataset);
   const { created, view } = await stub.create({
     id,
     request,
