@@ -8,7 +8,7 @@
  *   (Miniflare) queue, the trainer Worker consumes them and reports to the Durable Object by RPC.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { availableParallelism, setPriority, tmpdir } from "node:os";
@@ -147,7 +147,10 @@ function deprioritiseTrainers(ports: number[]): void {
  */
 async function scratchDirectory(): Promise<string> {
   const base = process.platform === "linux" && existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
-  return mkdtemp(join(base, "lr-sweep-"));
+  const dir = await mkdtemp(join(base, "lr-sweep-"));
+  // tmpfs is memory: a run that exits without stop() (process.exit on a usage error) must not leave it behind.
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 type Options = WorkerOptions & { bindings?: Record<string, unknown> };

@@ -133,6 +133,9 @@ if (args.dispatch !== "pool" && args.dispatch !== "queue") fail(`--dispatch expe
 const stack = await startLocalStack({ port: 0, dispatch: args.dispatch, ...(trainers !== undefined ? { trainers } : {}) });
 // One slice in flight per trainer runtime unless told otherwise: more would only queue inside workerd.
 request.concurrency = concurrency ?? request.concurrency ?? Math.max(1, stack.trainerUrls.length);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => void stack.stop().finally(() => process.exit(130)));
+}
 const started = Date.now();
 try {
   const client = sweepClient({ url: stack.url, webhookSecret: stack.secrets.WEBHOOK_SECRET, apiToken: stack.secrets.API_TOKEN });
