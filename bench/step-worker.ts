@@ -8,11 +8,13 @@ import { prepareDataset } from "../core/series.js";
 import sp500Csv from "../data/sp500-2000.csv";
 import { buildNetwork } from "../worker/src/model.js";
 import { createOptimizer, disposeOptimizer } from "../worker/src/optimizer.js";
+import { provideLstmModule } from "../worker/src/lstm-kernel.js";
 import { provideWasmModule, tf, tfReady, type BackendName } from "../worker/src/tf.js";
 import { trainStep } from "../worker/src/train.js";
-import { loadSimdModule } from "../worker/src/wasm-module.js";
+import { lstmModule, loadSimdModule } from "../worker/src/wasm-module.js";
 
 provideWasmModule(loadSimdModule);
+provideLstmModule(lstmModule);
 
 export const W1 = { lookback: 30, units: 32, layers: 1, dropout: 0, batchSize: 64 };
 

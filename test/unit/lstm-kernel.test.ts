@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { compileKernel, KERNEL_WASM } from "../../scripts/build-kernels.js";
 import type { ModelOptions } from "../../core/contract.js";
 import { prepareDataset } from "../../core/series.js";
 import { checkpointWeights } from "../../worker/src/checkpoint.js";
@@ -60,5 +64,13 @@ describe("fused LSTM kernel against tf.layers.lstm", () => {
     const wf = checkpointWeights(fused.checkpoint!);
     const ws = checkpointWeights(stock.checkpoint!);
     wf.forEach((w, i) => expect(relativeDiff(w, ws[i]!)).toBeLessThan(1e-4));
+  });
+});
+
+describe("the committed lstm.wasm", () => {
+  it("is what worker/kernels/lstm.ts compiles to (run npm run build:kernels after editing the kernel)", () => {
+    const fresh = join(mkdtempSync(join(tmpdir(), "lstm-kernel-")), "lstm.wasm");
+    compileKernel(fresh);
+    expect(Buffer.compare(readFileSync(fresh), readFileSync(KERNEL_WASM))).toBe(0);
   });
 });

@@ -12,10 +12,12 @@ import { apiError, issueList, notFound, onError } from "../../lib/http-errors.js
 import type { TrainerEnv } from "./env.js";
 import { faultFor, parseFaults, sleep } from "./faults.js";
 import { runSlice, SliceInputError } from "./run-slice.js";
+import { provideLstmModule } from "./lstm-kernel.js";
 import { provideWasmModule } from "./tf.js";
-import { loadSimdModule } from "./wasm-module.js";
+import { lstmModule, loadSimdModule } from "./wasm-module.js";
 
 provideWasmModule(loadSimdModule);
+provideLstmModule(lstmModule);
 
 const app = new Hono<{ Bindings: TrainerEnv }>();
 app.onError(onError);

@@ -1,8 +1,9 @@
 /**
- * An LSTM layer computed in plain typed-array loops, with its backward pass written out and
- * registered through tf.customGrad. The stock tf.layers.lstm issues about fifteen small tensor ops
- * per time step (and as many again backwards), so a W1 step spends most of its time in op
- * dispatch; here a whole sequence is one op each way.
+ * An LSTM layer whose whole sequence is one op each way: the forward and backward passes run in a
+ * WebAssembly SIMD kernel (worker/kernels/lstm.ts, compiled to lstm.wasm) and the backward pass
+ * is registered through tf.customGrad. The stock tf.layers.lstm issues about fifteen small tensor
+ * ops per time step (and as many again backwards), so a W1 step spent most of its time in op
+ * dispatch; the same loops in plain JavaScript still took about 60 ms a step.
  *
  * Same maths as tfjs-layers' LSTMCell (Keras gate order i, f, c, o; hard-sigmoid recurrent
  * activation, tanh activation; zero initial state), so the stock layer is the reference it is
@@ -10,9 +11,90 @@
  */
 import { tf } from "./tf.js";
 
-const hardSigmoid = (z: number) => (z <= -2.5 ? 0 : z >= 2.5 ? 1 : 0.2 * z + 0.5);
-// tfjs differentiates clipByValue with inclusive bounds.
-const hardSigmoidGrad = (z: number) => (z >= -2.5 && z <= 2.5 ? 0.2 : 0);
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  forward(...args: number[]): void;
+  backward(...args: number[]): void;
+}
+
+let kernelModule: WebAssembly.Module | undefined;
+let kernel: KernelExports | undefined;
+
+/**
+ * Supplies the compiled lstm.wasm. Workers import it as a module (compiling bytes is forbidden
+ * there); Node compiles the file. Called once at start-up, before the first training.
+ */
+export function provideLstmModule(module: WebAssembly.Module): void {
+  kernelModule = module;
+  kernel = undefined;
+  resident = null;
+}
+
+function instance(): KernelExports {
+  if (kernel) return kernel;
+  if (!kernelModule) throw new Error("the LSTM kernel module was not provided: call provideLstmModule(lstm.wasm) at start-up");
+  const memory = new WebAssembly.Memory({ initial: 16 });
+  // A precompiled module may be instantiated synchronously, in Workers too.
+  const exports = new WebAssembly.Instance(kernelModule, { env: { memory } }).exports as unknown as Omit<KernelExports, "memory">;
+  kernel = { memory, forward: exports.forward, backward: exports.backward };
+  return kernel;
+}
+
+/** Lays out f32 regions (16-byte aligned) in the kernel's memory, growing it when needed. */
+function regions<K extends string>(k: KernelExports, sizes: Record<K, number>): Record<K, Float32Array> & { offsets: Record<K, number> } {
+  const offsets = {} as Record<K, number>;
+  let end = 16;
+  for (const name of Object.keys(sizes) as K[]) {
+    offsets[name] = end;
+    end += Math.ceil(sizes[name] / 4) * 16;
+  }
+  const needed = Math.ceil(end / 65536) - k.memory.buffer.byteLength / 65536;
+  if (needed > 0) k.memory.grow(needed);
+  const views = {} as Record<K, Float32Array>;
+  for (const name of Object.keys(sizes) as K[]) views[name] = new Float32Array(k.memory.buffer, offsets[name], sizes[name]);
+  return Object.assign(views, { offsets });
+}
+
+const SAVED = ["x", "w", "u", "z", "c", "h", "tc"] as const;
+type Saved = Record<(typeof SAVED)[number], Float32Array>;
+interface ForwardState {
+  offsets: Record<string, number>;
+  sizes: Record<string, number>;
+  /** Set when the state had to leave the kernel's memory before its backward pass. */
+  copy: Saved | null;
+}
+
+/**
+ * The forward state (inputs, gate values, cell states) a backward pass needs stays in the
+ * kernel's memory after the forward pass: with one LSTM layer the backward pass follows at once
+ * and finds it in place. Only when another layer's pass must reuse the memory first is the state
+ * copied out (1.3 MB for W1, which every step would otherwise leave as garbage).
+ */
+let resident: ForwardState | null = null;
+
+function evictResident(): void {
+  if (!resident) return;
+  const { offsets, sizes } = resident;
+  const buffer = instance().memory.buffer;
+  resident.copy = Object.fromEntries(SAVED.map((k) => [k, new Float32Array(buffer, offsets[k], sizes[k]).slice()])) as Saved;
+  resident = null;
+}
+
+/** The kernel wants H a multiple of 8; extra units have zero weights and stay exactly zero. */
+const paddedUnits = (h: number) => Math.ceil(h / 8) * 8;
+
+/** [rows, 4·H] gate-major columns → [rows, 4·Hp] (and back), zero-filling the padding. */
+function padGates(src: Float32Array, dst: Float32Array, rows: number, H: number, Hp: number): void {
+  if (H === Hp) return dst.set(src);
+  dst.fill(0);
+  for (let r = 0; r < rows; r++) for (let g = 0; g < 4; g++) dst.set(src.subarray(r * 4 * H + g * H, r * 4 * H + (g + 1) * H), r * 4 * Hp + g * Hp);
+}
+function unpadGates(src: Float32Array, rows: number, H: number, Hp: number): Float32Array {
+  if (H === Hp) return src.slice();
+  const out = new Float32Array(rows * 4 * H);
+  for (let r = 0; r < rows; r++) for (let g = 0; g < 4; g++) out.set(src.subarray(r * 4 * Hp + g * Hp, r * 4 * Hp + g * Hp + H), r * 4 * H + g * H);
+  return out;
+}
 
 /**
  * x [batch, steps, inputDim] → h [batch, steps, units] (returnSequences) or [batch, units].
@@ -29,117 +111,69 @@ export function lstmLayer(
     const [xs, k, r, b] = args as tf.Tensor[];
     const [B, L, D] = xs!.shape as [number, number, number];
     const H = r!.shape[0]!;
-    const G = 4 * H;
+    const Hp = paddedUnits(H);
+    const G = 4 * Hp;
+    const wasm = instance();
     const X = xs!.dataSync() as Float32Array;
-    const W = k!.dataSync() as Float32Array;
-    const U = r!.dataSync() as Float32Array;
-    const bias = b!.dataSync() as Float32Array;
-
-    // Saved per step for the backward pass: gate pre-activations z, cell states c, outputs h.
-    const Z = new Float32Array(L * B * G);
-    const C = new Float32Array((L + 1) * B * H);
-    const Hs = new Float32Array((L + 1) * B * H);
-    const z = new Float32Array(G);
-    for (let t = 0; t < L; t++) {
-      for (let n = 0; n < B; n++) {
-        for (let g = 0; g < G; g++) z[g] = bias[g]!;
-        const xBase = (n * L + t) * D;
-        for (let d = 0; d < D; d++) {
-          const xv = X[xBase + d]!;
-          if (xv === 0) continue;
-          const row = d * G;
-          for (let g = 0; g < G; g++) z[g]! += xv * W[row + g]!;
-        }
-        const hPrev = t * B * H + n * H;
-        for (let j = 0; j < H; j++) {
-          const hv = Hs[hPrev + j]!;
-          if (hv === 0) continue;
-          const row = j * G;
-          for (let g = 0; g < G; g++) z[g]! += hv * U[row + g]!;
-        }
-        Z.set(z, (t * B + n) * G);
-        const cPrev = t * B * H + n * H;
-        const cNext = (t + 1) * B * H + n * H;
-        for (let j = 0; j < H; j++) {
-          const i = hardSigmoid(z[j]!);
-          const f = hardSigmoid(z[H + j]!);
-          const cand = Math.tanh(z[2 * H + j]!);
-          const o = hardSigmoid(z[3 * H + j]!);
-          const c = Math.fround(f * C[cPrev + j]! + i * cand);
-          C[cNext + j] = c;
-          Hs[cNext + j] = o * Math.tanh(c);
-        }
-      }
+    evictResident();
+    const sizes = { x: L * B * D, w: D * G, u: Hp * G, bias: G, z: L * B * G, c: (L + 1) * B * Hp, h: (L + 1) * B * Hp, tc: L * B * Hp };
+    const m = regions(wasm, sizes);
+    for (let t = 0; t < L; t++) for (let n = 0; n < B; n++) m.x.set(X.subarray((n * L + t) * D, (n * L + t + 1) * D), (t * B + n) * D);
+    padGates(k!.dataSync() as Float32Array, m.w, D, H, Hp);
+    if (H === Hp) m.u.set(r!.dataSync() as Float32Array);
+    else {
+      m.u.fill(0);
+      padGates(r!.dataSync() as Float32Array, m.u.subarray(0, H * G), H, H, Hp);
     }
-    const out = returnSequences ? new Float32Array(B * L * H) : Hs.slice(L * B * H);
+    padGates(b!.dataSync() as Float32Array, m.bias, 1, H, Hp);
+    const o = m.offsets;
+    wasm.forward(o.x, o.w, o.u, o.bias, o.z, o.c, o.h, o.tc, B, L, D, Hp);
+
+    const state: ForwardState = { offsets: { ...o }, sizes, copy: null };
+    if (tf.engine().state.gradientDepth > 0) resident = state;
+    const out = new Float32Array(returnSequences ? B * L * H : B * H);
+    const hs = m.h;
     if (returnSequences) {
-      for (let t = 0; t < L; t++) for (let n = 0; n < B; n++) out.set(Hs.subarray((t + 1) * B * H + n * H, (t + 1) * B * H + (n + 1) * H), (n * L + t) * H);
+      for (let n = 0; n < B; n++) for (let t = 0; t < L; t++) out.set(hs.subarray(((t + 1) * B + n) * Hp, ((t + 1) * B + n) * Hp + H), (n * L + t) * H);
+    } else {
+      for (let n = 0; n < B; n++) out.set(hs.subarray((L * B + n) * Hp, (L * B + n) * Hp + H), n * H);
     }
     const value = returnSequences ? tf.tensor3d(out, [B, L, H]) : tf.tensor2d(out, [B, H]);
 
     const gradFunc = (dy: tf.Tensor) => {
       const DY = dy.dataSync() as Float32Array;
-      const dX = new Float32Array(B * L * D);
-      const dW = new Float64Array(D * G);
-      const dU = new Float64Array(H * G);
-      const dB = new Float64Array(G);
-      const dhNext = new Float64Array(B * H);
-      const dcNext = new Float64Array(B * H);
-      const dz = new Float64Array(G);
-      for (let t = L - 1; t >= 0; t--) {
-        for (let n = 0; n < B; n++) {
-          const zBase = (t * B + n) * G;
-          const cPrev = t * B * H + n * H;
-          const cCur = (t + 1) * B * H + n * H;
-          for (let j = 0; j < H; j++) {
-            const upstream = returnSequences ? DY[(n * L + t) * H + j]! : t === L - 1 ? DY[n * H + j]! : 0;
-            const dh = upstream + dhNext[n * H + j]!;
-            const zi = Z[zBase + j]!;
-            const zf = Z[zBase + H + j]!;
-            const zc = Z[zBase + 2 * H + j]!;
-            const zo = Z[zBase + 3 * H + j]!;
-            const i = hardSigmoid(zi);
-            const f = hardSigmoid(zf);
-            const cand = Math.tanh(zc);
-            const o = hardSigmoid(zo);
-            const tc = Math.tanh(C[cCur + j]!);
-            const dc = dcNext[n * H + j]! + dh * o * (1 - tc * tc);
-            dz[j] = dc * cand * hardSigmoidGrad(zi);
-            dz[H + j] = dc * C[cPrev + j]! * hardSigmoidGrad(zf);
-            dz[2 * H + j] = dc * i * (1 - cand * cand);
-            dz[3 * H + j] = dh * tc * hardSigmoidGrad(zo);
-            dcNext[n * H + j] = dc * f;
-          }
-          for (let g = 0; g < G; g++) dB[g]! += dz[g]!;
-          const xBase = (n * L + t) * D;
-          for (let d = 0; d < D; d++) {
-            const xv = X[xBase + d]!;
-            const row = d * G;
-            let acc = 0;
-            for (let g = 0; g < G; g++) {
-              dW[row + g]! += xv * dz[g]!;
-              acc += dz[g]! * W[row + g]!;
-            }
-            dX[xBase + d] = acc;
-          }
-          const hPrev = t * B * H + n * H;
-          for (let j = 0; j < H; j++) {
-            const hv = Hs[hPrev + j]!;
-            const row = j * G;
-            let acc = 0;
-            for (let g = 0; g < G; g++) {
-              dU[row + g]! += hv * dz[g]!;
-              acc += dz[g]! * U[row + g]!;
-            }
-            dhNext[n * H + j] = acc;
-          }
-        }
+      const g = regions(wasm, {
+        ...sizes,
+        dy: L * B * Hp,
+        dx: L * B * D,
+        dw: D * G,
+        du: Hp * G,
+        db: G,
+        dz: B * G,
+        dh: B * Hp,
+        dc: B * Hp,
+        hT: Hp * B,
+        xT: D * B,
+      });
+      if (resident === state) resident = null;
+      else {
+        evictResident();
+        for (const name of SAVED) g[name].set(state.copy![name]);
       }
+      g.dy.fill(0);
+      for (let n = 0; n < B; n++) {
+        if (returnSequences) for (let t = 0; t < L; t++) g.dy.set(DY.subarray((n * L + t) * H, (n * L + t + 1) * H), (t * B + n) * Hp);
+        else g.dy.set(DY.subarray(n * H, (n + 1) * H), ((L - 1) * B + n) * Hp);
+      }
+      const p = g.offsets;
+      wasm.backward(p.x, p.w, p.u, p.z, p.c, p.h, p.tc, p.dy, p.dx, p.dw, p.du, p.db, p.dz, p.dh, p.dc, p.hT, p.xT, B, L, D, Hp);
+      const dX = new Float32Array(B * L * D);
+      for (let t = 0; t < L; t++) for (let n = 0; n < B; n++) dX.set(g.dx.subarray((t * B + n) * D, (t * B + n + 1) * D), (n * L + t) * D);
       return [
         tf.tensor3d(dX, [B, L, D]),
-        tf.tensor(Float32Array.from(dW), k!.shape),
-        tf.tensor(Float32Array.from(dU), r!.shape),
-        tf.tensor(Float32Array.from(dB), b!.shape),
+        tf.tensor(unpadGates(g.dw, D, H, Hp), k!.shape),
+        tf.tensor(unpadGates(g.du.subarray(0, H * G), H, H, Hp), r!.shape),
+        tf.tensor(unpadGates(g.db, 1, H, Hp), b!.shape),
       ];
     };
     return { value, gradFunc };

@@ -7,6 +7,7 @@
 import type { ModelOptions } from "../../core/contract.js";
 import { deriveSeed } from "../../core/random.js";
 import { lstmLayer } from "./lstm-kernel.js";
+import { orthogonal } from "./orthogonal.js";
 import { tf } from "./tf.js";
 
 /**
@@ -17,7 +18,7 @@ import { tf } from "./tf.js";
 export type LstmImplementation = "fused" | "layers";
 
 interface LstmCellWeights {
-  cell: { kernel: { read(): tf.Tensor }; recurrentKernel: { read(): tf.Tensor }; bias: { read(): tf.Tensor } };
+  cell: { kernel: { read(): tf.Tensor }; recurrentKernel: { read(): tf.Tensor; write(value: tf.Tensor): void }; bias: { read(): tf.Tensor } };
 }
 
 export interface Network {
@@ -35,7 +36,8 @@ export function buildNetwork(options: ModelOptions, seed: number, implementation
       units,
       returnSequences: i < depth - 1,
       kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(seed, "lstm", i, "kernel") }),
-      recurrentInitializer: tf.initializers.orthogonal({ seed: deriveSeed(seed, "lstm", i, "recurrent"), gain: 1 }),
+      // Zeros here, replaced below by orthogonal(): tfjs-layers' own orthogonal initializer is slow.
+      recurrentInitializer: tf.initializers.zeros(),
       unitForgetBias: true,
     }),
   );
@@ -57,20 +59,16 @@ export function buildNetwork(options: ModelOptions, seed: number, implementation
     });
     return dense.apply(h) as tf.Tensor2D;
   };
-  // Layers create their weights on first use. tfjs-layers warns that the orthogonal initializer
-  // is slow on matrices over 2000 entries (32 units have 4096): true but harmless at this size, and
-  // printed once per slice it would flood the logs, so that one message is dropped here.
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => {
-    if (!(typeof args[0] === "string" && args[0].startsWith("Orthogonal initializer is being called"))) warn(...args);
-  };
-  try {
-    tf.tidy(() => {
-      forward(tf.zeros([1, lookback, 1]));
-    });
-  } finally {
-    console.warn = warn;
-  }
+  // Layers create their weights on first use.
+  tf.tidy(() => {
+    forward(tf.zeros([1, lookback, 1]));
+  });
+  lstms.forEach((layer, i) => {
+    const { recurrentKernel } = (layer as unknown as LstmCellWeights).cell;
+    const init = orthogonal([units, 4 * units], deriveSeed(seed, "lstm", i, "recurrent"));
+    recurrentKernel.write(init);
+    init.dispose();
+  });
 
   const variables = [...lstms, dense].flatMap((layer) => layer.trainableWeights.map((w) => w.read() as tf.Variable));
   return {
