@@ -98,27 +98,40 @@ function transpose(a: usize, out: usize, M: i32, N: i32): void {
   for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) store<f32>(at(out, n * M + m), load<f32>(at(a, m * N + n)));
 }
 
+/** forward() flags: what to keep for every step rather than only the latest. */
+const KEEP_GATES: i32 = 1; // z, c, tc: the backward pass needs them
+const KEEP_OUTPUTS: i32 = 2; // h: a returnSequences layer outputs it
+
 /**
  * Forward pass. x [L,B,D], w [D,G], u [H,G], bias [G] → z [L,B,G] gate pre-activations (the cell
  * candidate's slot holds its tanh instead, which is all the backward pass needs), c and h
  * [L+1,B,H] cell states and outputs (index 0 is the zero initial state), tc [L,B,H] tanh(c).
+ * Without KEEP_GATES, z and tc hold one step and c alternates between two, so evaluating a large
+ * batch stays in cache; without KEEP_OUTPUTS, h alternates too and the last output is at
+ * index L % 2.
  */
-export function forward(x: usize, w: usize, u: usize, bias: usize, z: usize, c: usize, h: usize, tc: usize, B: i32, L: i32, D: i32, H: i32): void {
+export function forward(x: usize, w: usize, u: usize, bias: usize, z: usize, c: usize, h: usize, tc: usize, B: i32, L: i32, D: i32, H: i32, keep: i32): void {
   const G = 4 * H;
+  const keepGates = (keep & KEEP_GATES) != 0;
+  const keepOutputs = (keep & KEEP_OUTPUTS) != 0;
   memory.fill(c, 0, <usize>(B * H) << 2);
   memory.fill(h, 0, <usize>(B * H) << 2);
   for (let t = 0; t < L; t++) {
-    const zt = at(z, t * B * G);
+    const zt = at(z, keepGates ? t * B * G : 0);
+    const cPrevAt = keepGates ? t : t & 1;
+    const cNextAt = keepGates ? t + 1 : (t + 1) & 1;
+    const hPrevAt = keepOutputs ? t : t & 1;
+    const hNextAt = keepOutputs ? t + 1 : (t + 1) & 1;
+    const tcAt = keepGates ? t : 0;
     for (let n = 0; n < B; n++) memory.copy(at(zt, n * G), bias, <usize>G << 2);
     matmulAcc(at(x, t * B * D), w, zt, B, D, G);
-    matmulAcc(at(h, t * B * H), u, zt, B, H, G);
+    matmulAcc(at(h, hPrevAt * B * H), u, zt, B, H, G);
     for (let n = 0; n < B; n++) {
       const zr = at(zt, n * G);
-      const row = (t * B + n) * H;
-      const cPrev = at(c, row);
-      const cNext = at(c, row + B * H);
-      const hNext = at(h, row + B * H);
-      const tcr = at(tc, row);
+      const cPrev = at(c, cPrevAt * B * H + n * H);
+      const cNext = at(c, cNextAt * B * H + n * H);
+      const hNext = at(h, hNextAt * B * H + n * H);
+      const tcr = at(tc, tcAt * B * H + n * H);
       for (let j = 0; j < H; j += 4) {
         const i = hardSigmoid4(v128.load(at(zr, j)));
         const f = hardSigmoid4(v128.load(at(zr, H + j)));

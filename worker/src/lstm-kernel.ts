@@ -55,6 +55,10 @@ function regions<K extends string>(k: KernelExports, sizes: Record<K, number>): 
   return Object.assign(views, { offsets });
 }
 
+/** forward() flags (see worker/kernels/lstm.ts). */
+const KEEP_GATES = 1;
+const KEEP_OUTPUTS = 2;
+
 const SAVED = ["x", "w", "u", "z", "c", "h", "tc"] as const;
 type Saved = Record<(typeof SAVED)[number], Float32Array>;
 interface ForwardState {
@@ -116,7 +120,20 @@ export function lstmLayer(
     const wasm = instance();
     const X = xs!.dataSync() as Float32Array;
     evictResident();
-    const sizes = { x: L * B * D, w: D * G, u: Hp * G, bias: G, z: L * B * G, c: (L + 1) * B * Hp, h: (L + 1) * B * Hp, tc: L * B * Hp };
+    // Evaluation keeps only what it returns, so a large batch's working set stays in cache.
+    const training = tf.engine().state.gradientDepth > 0;
+    const keep = (training ? KEEP_GATES : 0) | (training || returnSequences ? KEEP_OUTPUTS : 0);
+    const steps = (kept: boolean, n: number) => (kept ? n : Math.min(n, 2));
+    const sizes = {
+      x: L * B * D,
+      w: D * G,
+      u: Hp * G,
+      bias: G,
+      z: steps(training, L) * B * G,
+      c: steps(training, L + 1) * B * Hp,
+      h: steps(training || returnSequences, L + 1) * B * Hp,
+      tc: steps(training, L) * B * Hp,
+    };
     const m = regions(wasm, sizes);
     for (let t = 0; t < L; t++) for (let n = 0; n < B; n++) m.x.set(X.subarray((n * L + t) * D, (n * L + t + 1) * D), (t * B + n) * D);
     padGates(k!.dataSync() as Float32Array, m.w, D, H, Hp);
@@ -127,16 +144,17 @@ export function lstmLayer(
     }
     padGates(b!.dataSync() as Float32Array, m.bias, 1, H, Hp);
     const o = m.offsets;
-    wasm.forward(o.x, o.w, o.u, o.bias, o.z, o.c, o.h, o.tc, B, L, D, Hp);
+    wasm.forward(o.x, o.w, o.u, o.bias, o.z, o.c, o.h, o.tc, B, L, D, Hp, keep);
 
     const state: ForwardState = { offsets: { ...o }, sizes, copy: null };
-    if (tf.engine().state.gradientDepth > 0) resident = state;
+    if (training) resident = state;
     const out = new Float32Array(returnSequences ? B * L * H : B * H);
     const hs = m.h;
     if (returnSequences) {
       for (let n = 0; n < B; n++) for (let t = 0; t < L; t++) out.set(hs.subarray(((t + 1) * B + n) * Hp, ((t + 1) * B + n) * Hp + H), (n * L + t) * H);
     } else {
-      for (let n = 0; n < B; n++) out.set(hs.subarray((L * B + n) * Hp, (L * B + n) * Hp + H), n * H);
+      const last = keep & KEEP_OUTPUTS ? L : L % 2;
+      for (let n = 0; n < B; n++) out.set(hs.subarray((last * B + n) * Hp, (last * B + n) * Hp + H), n * H);
     }
     const value = returnSequences ? tf.tensor3d(out, [B, L, H]) : tf.tensor2d(out, [B, H]);
 

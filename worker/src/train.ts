@@ -41,7 +41,7 @@ export interface TrainSliceOutput {
   backend: BackendName;
 }
 
-const EVAL_CHUNK = 1024;
+const EVAL_CHUNK = 256;
 
 export async function trainSlice(options: TrainSliceOptions): Promise<TrainSliceOutput> {
   const backend = await tfReady(options.training.backend ?? "auto");
