@@ -121,5 +121,42 @@ export const sweepRequestSchema = z
   })
   .strict();
 
+/**
+ * What a trainer holds for one training step's backward pass: for every LSTM layer, the gate
+ * values, cell states and outputs of every time step of every window in the batch, and their
+ * gradients; about 8·units + 2·inputs floats per window and step (worker/src/lstm-kernel.ts, whose
+ * kernel pads units to a multiple of 8).
+ */
+export function trainingStateBytes(model: { lookback: number; units: number; layers: number }, batchSize: number): number {
+  const units = Math.ceil(model.units / 8) * 8;
+  let floats = 0;
+  for (let layer = 0; layer < model.layers; layer++) {
+    const inputs = layer === 0 ? 1 : model.units;
+    floats += model.lookback * batchSize * (8 * units + 2 * inputs);
+  }
+  return floats * 4;
+}
+
+/**
+ * Half of a Worker isolate's 128 MB: the rest holds tfjs, the dataset and the weights. Each limit
+ * above allows far more on its own (lookback 512 × batch 4096 × 256 units needs 17 GB).
+ */
+export const TRAINING_STATE_LIMIT_MIB = 64;
+
+/** Null, or why a valid request's model and batch would not fit in a trainer. */
+export function trainingStateProblem(request: Pick<SweepRequest, "model" | "training">): { path: string; code: string; message: string } | null {
+  const bytes = trainingStateBytes(request.model, request.training.batchSize);
+  if (bytes <= TRAINING_STATE_LIMIT_MIB * 2 ** 20) return null;
+  const { lookback, units, layers } = request.model;
+  return {
+    path: "training.batchSize",
+    code: "training_state_too_large",
+    message:
+      `training.batchSize: lookback ${lookback} × batch ${request.training.batchSize} × ${units} units × ${layers} layer(s) ` +
+      `needs about ${Math.ceil(bytes / 2 ** 20)} MiB of training state per step, over the trainer's ${TRAINING_STATE_LIMIT_MIB} MiB ` +
+      `(limit trainingStateMiB); use a smaller batch, lookback or model`,
+  };
+}
+
 export type SweepRequestInput = z.input<typeof sweepRequestSchema>;
 export type SweepRequest = z.output<typeof sweepRequestSchema>;

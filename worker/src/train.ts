@@ -41,7 +41,11 @@ export interface TrainSliceOutput {
   backend: BackendName;
 }
 
-const EVAL_CHUNK = 256;
+/**
+ * Windows per evaluation forward pass: at most 256, and at most 4 × the batch, so that evaluating
+ * never needs more memory than a training step (core/sweep-request.ts bounds that).
+ */
+const evalChunk = (batchSize: number) => Math.min(256, 4 * batchSize);
 
 export async function trainSlice(options: TrainSliceOptions): Promise<TrainSliceOutput> {
   const backend = await tfReady(options.training.backend ?? "auto");
@@ -57,7 +61,7 @@ export async function trainSlice(options: TrainSliceOptions): Promise<TrainSlice
     // than doing nothing has diverged, even though no earlier epoch exists to compare with.
     let minLoss = options.checkpoint
       ? (await restoreCheckpoint(options.checkpoint, network, optimizer)).minLoss
-      : meanSquaredError(network, dataset, 0, dataset.trainWindows);
+      : meanSquaredError(network, dataset, 0, dataset.trainWindows, evalChunk(training.batchSize));
     const steps = countSteps(dataset, training.batchSize);
     const points: EpochPoint[] = [];
     const started = Date.now();
@@ -70,7 +74,7 @@ export async function trainSlice(options: TrainSliceOptions): Promise<TrainSlice
       }
       const firstStep = (epoch - 1) * steps;
       const loss = runEpoch({ network, optimizer, dataset, training, schedule, epoch, firstStep });
-      const valLoss = loss === null ? null : meanSquaredError(network, dataset, dataset.trainWindows, dataset.valWindows);
+      const valLoss = loss === null ? null : meanSquaredError(network, dataset, dataset.trainWindows, dataset.valWindows, evalChunk(training.batchSize));
       points.push({ epoch, loss, valLoss, learningRate: learningRateAt(schedule, firstStep) });
       const diverged =
         loss === null || valLoss === null || (minLoss !== null && loss > training.divergenceFactor * minLoss);
@@ -138,10 +142,10 @@ export function trainStep(
 }
 
 /** MSE over windows first .. first+windows-1, in chunks to bound memory; null when not finite. */
-export function meanSquaredError(network: Network, dataset: PreparedDataset, first: number, windows: number): number | null {
+export function meanSquaredError(network: Network, dataset: PreparedDataset, first: number, windows: number, chunk: number): number | null {
   let sum = 0;
-  for (let start = 0; start < windows; start += EVAL_CHUNK) {
-    const count = Math.min(EVAL_CHUNK, windows - start);
+  for (let start = 0; start < windows; start += chunk) {
+    const count = Math.min(chunk, windows - start);
     const indices = Array.from({ length: count }, (_, k) => first + start + k);
     sum += tf.tidy(() => {
       const { x, y } = gatherWindows(dataset, indices);

@@ -2,7 +2,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { fieldErrors } from "../../../core/request-errors.js";
 import { prepareDataset, SeriesError, stepsPerEpoch } from "../../../core/series.js";
-import { sweepRequestSchema } from "../../../core/sweep-request.js";
+import { sweepRequestSchema, trainingStateProblem } from "../../../core/sweep-request.js";
 import { blobStoreFor } from "../../../lib/blob-store.js";
 import { apiError } from "../../../lib/http-errors.js";
 import { callbackUrlProblem } from "../callbacks.js";
@@ -74,6 +74,8 @@ webhooks.post("/sweeps", limitBody, verifyWebhook, async (c) => {
     throw apiError(422, details[0]!.code, details.map((d) => d.message).join("; "), details);
   }
   const request = parsed.data;
+  const tooLarge = trainingStateProblem(request);
+  if (tooLarge) throw apiError(422, tooLarge.code, tooLarge.message, [tooLarge]);
   if (request.callbackUrl !== undefined) {
     const problem = callbackUrlProblem(request.callbackUrl, c.env);
     if (problem) {
