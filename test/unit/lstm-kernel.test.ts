@@ -48,6 +48,21 @@ describe("fused LSTM kernel against tf.layers.lstm", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it.each([
+    [{ lookback: 6, units: 8, layers: 1, dropout: 0 }, 300],
+    [{ lookback: 5, units: 6, layers: 3, dropout: 0 }, 70],
+  ] as Array<[ModelOptions, number]>)("predicts like tf.layers outside a gradient tape (evaluation keeps fewer states) for %o, batch %i", async (model, batch) => {
+    await tfReady();
+    const fused = buildNetwork(model, 8, "fused");
+    const stock = buildNetwork(model, 8, "layers");
+    const x = tf.randomUniform([batch, model.lookback, 1], -1, 2, "float32", 9) as tf.Tensor3D;
+    const [a, b] = [fused.predict(x), stock.predict(x)];
+    expect(relativeDiff(a.dataSync(), b.dataSync())).toBeLessThan(1e-4);
+    tf.dispose([x, a, b]);
+    fused.dispose();
+    stock.dispose();
+  });
+
   it("trains to the same losses and weights over 3 epochs (Adam, batch 32)", async () => {
     const dataset = prepareDataset(sp500Head(300), { lookback: 8, validationFraction: 0.2 });
     const options = {
