@@ -25,7 +25,9 @@ export default {
     const warmup = Number(url.searchParams.get("warmup") ?? 5);
     await tfReady((url.searchParams.get("backend") ?? "cpu") as BackendName);
     const dataset = prepareDataset(readCsvColumn(sp500Csv, "close"), { lookback: W1.lookback, validationFraction: 0.2 });
-    const network = buildNetwork(W1, 1);
+    // `layers` times tfjs-layers' stock LSTM, the baseline the kernel replaced.
+    const implementation = url.searchParams.get("implementation") === "layers" ? "layers" : "fused";
+    const network = buildNetwork(W1, 1, implementation);
     const optimizer = createOptimizer("adam", 1e-3);
     const order = seededPermutation(dataset.trainWindows, deriveSeed(1, "shuffle", 1));
     const batches = Math.ceil(order.length / W1.batchSize);

@@ -5,8 +5,9 @@ import { SeriesError } from "./series.js";
  * Errors name the 1-based line and the column so that the caller can fix the file.
  */
 export function readCsvColumn(text: string, column: string, field = "series.csv"): number[] {
-  const rows = parseCsv(text);
-  if (rows.length === 0) throw new SeriesError(field, "CSV text is empty", "csv_empty");
+  const rows = parseCsv(text).filter((row) => !(row.cells.length === 1 && row.cells[0]!.trim() === ""));
+  if (rows.length === 0) throw new SeriesError(field, "CSV text is empty or blank", "csv_empty");
+  if (rows.length === 1) throw new SeriesError(field, "CSV text has a header but no data rows", "csv_empty");
   const header = rows[0]!.cells.map((h) => h.trim());
   const index = header.indexOf(column);
   if (index < 0) {
@@ -18,7 +19,6 @@ export function readCsvColumn(text: string, column: string, field = "series.csv"
   }
   const values: number[] = [];
   for (const row of rows.slice(1)) {
-    if (row.cells.length === 1 && row.cells[0]!.trim() === "") continue;
     const cell = (row.cells[index] ?? "").trim();
     const value = cell === "" ? NaN : Number(cell);
     if (!Number.isFinite(value)) {

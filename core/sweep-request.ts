@@ -22,7 +22,8 @@ export const LIMITS = {
 const seriesSchema = z
   .object({
     values: z.array(z.number()).min(1).max(LIMITS.seriesLength).optional(),
-    csv: z.string().min(1).optional(),
+    // Empty CSV text is answered by the CSV reader (csv_empty), like blank or header-only text.
+    csv: z.string().optional(),
     column: z.string().min(1).optional(),
     dataset: z.string().min(1).optional(),
   })
@@ -59,7 +60,11 @@ const rateRange = z
     count: z.number().int().min(1).max(LIMITS.rates),
   })
   .strict()
-  .refine((r) => r.max >= r.min, { message: "max must be >= min", path: ["max"] });
+  .refine((r) => r.max >= r.min, { message: "max must be >= min", path: ["max"] })
+  .refine((r) => r.count >= 2 || r.max === r.min, {
+    message: "count 1 would try only min; use count >= 2 to span min..max, or min == max",
+    path: ["count"],
+  });
 const DEFAULT_RATES = { min: 1e-4, max: 1e-1, count: 8 };
 
 /** A list of rates or a log-spaced range; validated by the one schema that fits, for precise errors. */

@@ -15,6 +15,15 @@ export function apiError(status: ContentfulStatusCode, code: string, message: st
   return new HTTPException(status, { message, res: Response.json(body, { status }) });
 }
 
+/** 405 with an Allow header, for a known path asked with a method it does not serve. */
+export function methodNotAllowed(...allowed: string[]) {
+  return (c: Context): never => {
+    const message = `${c.req.method} is not served on ${c.req.path}; use ${allowed.join(" or ")}`;
+    const body: ErrorBody = { error: { code: "method_not_allowed", message } };
+    throw new HTTPException(405, { message, res: Response.json(body, { status: 405, headers: { allow: allowed.join(", ") } }) });
+  };
+}
+
 export function onError(err: Error, c: Context): Response {
   if (err instanceof HTTPException) {
     const res = err.getResponse();

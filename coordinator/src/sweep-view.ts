@@ -2,7 +2,7 @@
 import { pickBest } from "../../core/plan.js";
 import type { Schedule } from "../../core/schedule.js";
 import type { SweepRequest } from "../../core/sweep-request.js";
-import { FINISHED_TRAINING, type RoundKind, type SweepStatus, type TrainingStatus } from "../../core/vocabulary.js";
+import { FINISHED_SWEEP, FINISHED_TRAINING, type RoundKind, type SweepStatus, type TrainingStatus } from "../../core/vocabulary.js";
 
 export interface DatasetSummary {
   key: string;
@@ -178,7 +178,8 @@ export function buildView(sweep: SweepRow, trainings: TrainingRow[], points: Poi
     };
   });
   const round1 = views.filter((t) => t.round === 1);
-  const pending = sweep.follow_up_planned ? 0 : expectedFollowUps(request, round1.length);
+  // A finished sweep (cancelled or failed before its follow-up round) plans nothing more.
+  const pending = sweep.follow_up_planned || FINISHED_SWEEP.has(sweep.status) ? 0 : expectedFollowUps(request, round1.length);
   const finished = (t: TrainingView) => FINISHED_TRAINING.has(t.status);
   const best = pickBest(views);
   const { series, ...config } = request;

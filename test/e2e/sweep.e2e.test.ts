@@ -169,7 +169,7 @@ describe("API errors", () => {
       error: {
         code: "csv_invalid_value",
         message: 'series.csv: line 3, column "close": "abc" is not a finite number',
-        details: [{ path: "series.csv", code: "csv_invalid_value", message: 'line 3, column "close": "abc" is not a finite number' }],
+        details: [{ path: "series.csv", code: "csv_invalid_value", message: 'series.csv: line 3, column "close": "abc" is not a finite number' }],
       },
     });
   });
@@ -211,6 +211,19 @@ describe("API errors", () => {
     ]);
   });
 
+  it.each([
+    ["GET", "/webhooks/sweeps", "POST"],
+    ["DELETE", `/sweeps/sw_${"0".repeat(32)}`, "GET"],
+    ["GET", `/sweeps/sw_${"0".repeat(32)}/cancel`, "POST"],
+  ])("answers 405 with an Allow header for %s %s", async (method, path, allow) => {
+    const res = await fetch(`${stack.url}${path}`, { method, headers: { authorization: `Bearer ${stack.secrets.API_TOKEN}` } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe(allow);
+    expect(await res.json()).toEqual({
+      error: { code: "method_not_allowed", message: `${method} is not served on ${path}; use ${allow}` },
+    });
+  });
+
   it("answers 400 for a blob key that is not valid percent-encoding", async () => {
     const res = await fetch(`${stack.url}/internal/blobs/%E0%A4%A`, { headers: { authorization: `Bearer ${stack.secrets.INTERNAL_TOKEN}` } });
     expect(res.status).toBe(400);
@@ -247,5 +260,9 @@ describe("API errors", () => {
     const later = await client.get(accepted.id);
     expect(later.status).toBe("cancelled");
     expect(later.progress.epochsDone).toBe(epochsAtCancel);
+    // Follow-ups that will never run are not counted: the totals are what the sweep did.
+    expect(later.progress.trainingsTotal).toBe(4);
+    expect(later.progress.trainingsDone).toBe(4);
+    expect(later.progress.epochsTotal).toBe(epochsAtCancel);
   });
 });

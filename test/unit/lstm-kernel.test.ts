@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -84,8 +84,12 @@ describe("fused LSTM kernel against tf.layers.lstm", () => {
 
 describe("the committed lstm.wasm", () => {
   it("is what worker/kernels/lstm.ts compiles to (run npm run build:kernels after editing the kernel)", () => {
-    const fresh = join(mkdtempSync(join(tmpdir(), "lstm-kernel-")), "lstm.wasm");
-    compileKernel(fresh);
-    expect(Buffer.compare(readFileSync(fresh), readFileSync(KERNEL_WASM))).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), "lstm-kernel-"));
+    try {
+      compileKernel(join(dir, "lstm.wasm"));
+      expect(Buffer.compare(readFileSync(join(dir, "lstm.wasm")), readFileSync(KERNEL_WASM))).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

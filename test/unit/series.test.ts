@@ -66,6 +66,19 @@ describe("readCsvColumn", () => {
     expect(() => readCsvColumn("a,b\n1,2\n3,\n", "b")).toThrow('line 3, column "b": missing value');
   });
 
+  it.each([
+    ["", "CSV text is empty or blank"],
+    [" \n\n", "CSV text is empty or blank"],
+    ["close\n", "CSV text has a header but no data rows"],
+    ["\nclose\n\n", "CSV text has a header but no data rows"],
+  ])("answers csv_empty for %j", (text, message) => {
+    expect(() => readCsvColumn(text, "close")).toThrow(expect.objectContaining({ code: "csv_empty", message }));
+  });
+
+  it("skips blank lines before the header", () => {
+    expect(readCsvColumn("\n\nclose\n1\n\n2\n", "close")).toEqual([1, 2]);
+  });
+
   it("lists the header when the column is missing", () => {
     expect(() => readCsvColumn("a,b\n1,2\n", "close")).toThrow('column "close" not found; the header has: "a", "b"');
   });

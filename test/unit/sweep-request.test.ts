@@ -36,3 +36,18 @@ describe("training state a trainer must hold per step", () => {
     expect(trainingStateProblem(request({ lookback: 256, units: 256 }, 31))).toBeNull();
   });
 });
+
+describe("rate ranges", () => {
+  it.each([
+    [{ min: 0.001, max: 0.1, count: 1 }, "rates.count", "count 1 would try only min; use count >= 2 to span min..max, or min == max"],
+    [{ min: 0.1, max: 0.001, count: 4 }, "rates.max", "max must be >= min"],
+  ])("rejects %o at %s", (rates, path, message) => {
+    const result = sweepRequestSchema.safeParse({ rates });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues.map((i) => [i.path.join("."), i.message])).toEqual([[path, message]]);
+  });
+
+  it("accepts a single rate given as min == max with count 1", () => {
+    expect(sweepRequestSchema.parse({ rates: { min: 0.01, max: 0.01, count: 1 } }).rates).toEqual({ min: 0.01, max: 0.01, count: 1 });
+  });
+});

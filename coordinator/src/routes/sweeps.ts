@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { requireBearer, tokenList } from "../../../lib/bearer.js";
-import { apiError } from "../../../lib/http-errors.js";
+import { apiError, methodNotAllowed } from "../../../lib/http-errors.js";
 import type { Env } from "../env.js";
 
 export const SWEEP_ID = /^sw_[0-9a-f]{32}$/;
@@ -27,3 +27,6 @@ sweeps.post("/:id/cancel", async (c) => {
   if (!view) throw apiError(404, "not_found", `no sweep with id ${id}`);
   return c.json(view);
 });
+
+sweeps.all("/:id", methodNotAllowed("GET"));
+sweeps.all("/:id/cancel", methodNotAllowed("POST"));

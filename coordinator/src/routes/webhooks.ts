@@ -4,7 +4,7 @@ import { fieldErrors } from "../../../core/request-errors.js";
 import { prepareDataset, SeriesError, stepsPerEpoch } from "../../../core/series.js";
 import { sweepRequestSchema, trainingStateProblem } from "../../../core/sweep-request.js";
 import { blobStoreFor } from "../../../lib/blob-store.js";
-import { apiError } from "../../../lib/http-errors.js";
+import { apiError, methodNotAllowed } from "../../../lib/http-errors.js";
 import { callbackUrlProblem } from "../callbacks.js";
 import { storeDataset } from "../dataset-store.js";
 import type { Env } from "../env.js";
@@ -91,7 +91,8 @@ webhooks.post("/sweeps", limitBody, verifyWebhook, async (c) => {
     });
   } catch (err) {
     if (err instanceof SeriesError) {
-      throw apiError(422, err.code, `${err.field}: ${err.message}`, [{ path: err.field, code: err.code, message: err.message }]);
+      const message = `${err.field}: ${err.message}`;
+      throw apiError(422, err.code, message, [{ path: err.field, code: err.code, message }]);
     }
     throw err;
   }
@@ -110,3 +111,5 @@ webhooks.post("/sweeps", limitBody, verifyWebhook, async (c) => {
   });
   return c.json(accepted(id, view.status), created ? 202 : 200);
 });
+
+webhooks.all("/sweeps", methodNotAllowed("POST"));
