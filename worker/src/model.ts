@@ -11,9 +11,10 @@ import { orthogonal } from "./orthogonal.js";
 import { tf } from "./tf.js";
 
 /**
- * `fused` (default) runs each LSTM layer as one custom op with a hand-written backward pass
- * (lstm-kernel.ts); `layers` runs tfjs-layers' stock LSTM, the reference the fused op is tested
- * against. Both use the same weights, created by the stock layers.
+ * `fused` (default) runs each LSTM layer as one custom op with a hand-written backward pass, in
+ * a WebAssembly SIMD kernel (lstm-kernel.ts); `layers` runs tfjs-layers' stock LSTM, the
+ * reference the fused op is tested against. Both use the same weights, created by the stock
+ * layers (the recurrent kernel then set by orthogonal.ts).
  */
 export type LstmImplementation = "fused" | "layers";
 
