@@ -9,7 +9,7 @@
  */
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { createServer } from "node:net";
 import { availableParallelism, setPriority, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -145,17 +145,24 @@ function deprioritiseTrainers(ports: number[]): void {
  * 0.51 s of the thread in a 9 s run, in bursts that held every poll (even /healthz) for over
  * 100 ms. The state is thrown away at stop anyway, so it lives on tmpfs where fsync is free.
  */
-async function scratchDirectory(): Promise<string> {
+async function scratchDirectory(): Promise<{ dir: string; remove(): void }> {
   const base = process.platform === "linux" && existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
   const dir = await mkdtemp(join(base, "lr-sweep-"));
   // tmpfs is memory: a run that exits without stop() (process.exit on a usage error) must not leave it behind.
-  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  process.once("exit", remove);
+  return {
+    dir,
+    remove() {
+      process.off("exit", remove);
+      remove();
+    },
+  };
 }
 
 type Options = WorkerOptions & { bindings?: Record<string, unknown> };
 
-/** Options without the bindings a pool runtime must not have (storage lives in the coordinator only). */
+/** Options without the bindings a runtime must not have (each kind of storage has one owner). */
 function withoutBindings(options: Options, keys: Array<"r2Buckets" | "queueProducers" | "queueConsumers" | "durableObjects">): Options {
   const copy = { ...options } as Record<string, unknown>;
   for (const k of keys) delete copy[k];
@@ -174,9 +181,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const coordinatorUrl = `http://127.0.0.1:${port}`;
   const log = options.verbose ? new Log(LogLevel.INFO) : new Log(LogLevel.WARN);
   const scratch = options.persistTo ? undefined : await scratchDirectory();
-  const stateDir = options.persistTo ?? scratch!;
+  const stateDir = options.persistTo ?? scratch!.dir;
   const persist = { durableObjectsPersist: join(stateDir, "do"), r2Persist: join(stateDir, "r2"), queuesPersist: join(stateDir, "queues") };
-  const removeScratch = async () => void (scratch && (await rm(scratch, { recursive: true, force: true })));
+  const removeScratch = () => scratch?.remove();
   const coordinatorOpts = workerOptions("wrangler.toml", "dist/coordinator");
   const trainerOpts = workerOptions("worker/wrangler.toml", "dist/trainer");
 
@@ -208,7 +215,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       secrets,
       async stop() {
         await mf.dispose();
-        await removeScratch();
+        removeScratch();
       },
     };
   }
@@ -267,7 +274,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     secrets,
     async stop() {
       await Promise.allSettled([coordinator.dispose(), storage.dispose(), ...pool.map((mf) => mf.dispose())]);
-      await removeScratch();
+      removeScratch();
     },
   };
 }
