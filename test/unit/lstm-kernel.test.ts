@@ -28,6 +28,9 @@ describe("fused LSTM kernel against tf.layers.lstm", () => {
     [{ lookback: 4, units: 6, layers: 2, dropout: 0 }, 3],
     [{ lookback: 30, units: 32, layers: 1, dropout: 0 }, 64],
     [{ lookback: 12, units: 5, layers: 3, dropout: 0 }, 9],
+    [{ lookback: 1, units: 1, layers: 1, dropout: 0 }, 1],
+    [{ lookback: 3, units: 3, layers: 4, dropout: 0 }, 2],
+    [{ lookback: 7, units: 40, layers: 2, dropout: 0.3 }, 17],
   ] as Array<[ModelOptions, number]>)("gives the same loss and gradients for %o, batch %i", async (model, batch) => {
     await tfReady();
     const before = tf.memory().numTensors;
