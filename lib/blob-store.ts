@@ -4,6 +4,8 @@
  * one storage runtime owns the bucket and the coordinator and trainers reach it through its
  * internal blob routes (BLOB_URL).
  */
+import { fetchWithReconnect } from "./fetch-retry.js";
+
 export interface BlobStore {
   get(key: string): Promise<Uint8Array | null>;
   has(key: string): Promise<boolean>;
@@ -39,40 +41,24 @@ export function r2BlobStore(bucket: R2Bucket): BlobStore {
   };
 }
 
-/**
- * A trainer blocks its event loop for seconds while it trains, long enough for the coordinator to
- * drop the idle keep-alive connection; the next request on it then fails with "Network connection
- * lost" before reaching the server. Such transport failures are retried on a fresh connection;
- * HTTP error statuses are not.
- */
-async function fetchWithReconnect(url: string, init: RequestInit, tries = 3): Promise<Response> {
-  for (let n = 1; ; n++) {
-    try {
-      return await fetch(url, init);
-    } catch (err) {
-      if (n >= tries) throw err;
-    }
-  }
-}
-
 export function httpBlobStore(baseUrl: string, token: string): BlobStore {
   const url = (key: string) => `${baseUrl.replace(/\/$/, "")}/internal/blobs/${key.split("/").map(encodeURIComponent).join("/")}`;
   const headers = { authorization: `Bearer ${token}` };
   return {
     async get(key) {
-      const res = await fetchWithReconnect(url(key), { headers });
+      const res = await fetchWithReconnect(url(key), { headers }, { tries: 3 });
       if (res.status === 404) return null;
       if (!res.ok) throw new Error(`blob GET ${key}: HTTP ${res.status} ${await res.text()}`);
       return new Uint8Array(await res.arrayBuffer());
     },
     async has(key) {
-      const res = await fetchWithReconnect(url(key), { method: "HEAD", headers });
+      const res = await fetchWithReconnect(url(key), { method: "HEAD", headers }, { tries: 3 });
       if (res.status === 404) return false;
       if (!res.ok) throw new Error(`blob HEAD ${key}: HTTP ${res.status}`);
       return true;
     },
     async put(key, body) {
-      const res = await fetchWithReconnect(url(key), { method: "PUT", headers, body });
+      const res = await fetchWithReconnect(url(key), { method: "PUT", headers, body }, { tries: 3 });
       if (!res.ok) throw new Error(`blob PUT ${key}: HTTP ${res.status} ${await res.text()}`);
     },
   };

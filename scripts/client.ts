@@ -2,6 +2,7 @@
 import { Webhook } from "standardwebhooks";
 import type { SweepView } from "../coordinator/src/sweep-view.js";
 import type { SweepRequestInput } from "../core/sweep-request.js";
+import { fetchWithReconnect } from "../lib/fetch-retry.js";
 
 export interface ClientOptions {
   url: string;
@@ -34,21 +35,6 @@ export class ApiError extends Error {
   }
 }
 
-/**
- * GET with retries on transport errors: polls are idempotent, and a runtime busy training (one
- * thread) can drop an idle keep-alive connection just as the next poll reuses it.
- */
-async function getWithRetry(url: string, init: RequestInit, tries = 4): Promise<Response> {
-  for (let n = 1; ; n++) {
-    try {
-      return await fetch(url, init);
-    } catch (err) {
-      if (n >= tries) throw err;
-      await new Promise((r) => setTimeout(r, 250 * n));
-    }
-  }
-}
-
 export function sweepClient(options: ClientOptions) {
   const base = options.url.replace(/\/$/, "");
   const auth = { authorization: `Bearer ${options.apiToken}` };
@@ -63,7 +49,8 @@ export function sweepClient(options: ClientOptions) {
       return json(await fetch(`${base}/webhooks/sweeps`, { method: "POST", headers: signWebhook(options.webhookSecret, body), body }));
     },
     async get(id: string): Promise<SweepView> {
-      return json(await getWithRetry(`${base}/sweeps/${id}`, { headers: auth }));
+      // Polls are idempotent: a dropped keep-alive connection is retried, with a short backoff.
+      return json(await fetchWithReconnect(`${base}/sweeps/${id}`, { headers: auth }, { tries: 4, delayMs: 250 }));
     },
     async cancel(id: string): Promise<SweepView> {
       return json(await fetch(`${base}/sweeps/${id}/cancel`, { method: "POST", headers: auth }));

@@ -1,4 +1,5 @@
 import type { SliceRequest, SliceResult } from "../../../core/contract.js";
+import { fetchWithReconnect } from "../../../lib/fetch-retry.js";
 
 export interface Dispatcher {
   /** Trains one slice somewhere and resolves with its result; rejects on any failure. */
@@ -6,19 +7,12 @@ export interface Dispatcher {
 }
 
 /**
- * A trainer busy training cannot read its sockets, so an idle keep-alive connection to it can be
- * dropped just as the next slice is sent on it ("Network connection lost" before any response).
- * That one case is retried once on a fresh connection; a re-sent slice is harmless, since results
- * are recorded idempotently and training is deterministic.
+ * A dropped keep-alive connection ("Network connection lost" before any response) is retried once
+ * on a fresh connection; nothing else is, since a slice is expensive. A re-sent slice is harmless:
+ * results are recorded idempotently and training is deterministic.
  */
-async function fetchReconnecting(url: string, init: RequestInit & { signal: AbortSignal }): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (err) {
-    if (init.signal.aborted || !(err instanceof Error) || !/network connection lost/i.test(err.message)) throw err;
-    return fetch(url, init);
-  }
-}
+const connectionLost = (signal: AbortSignal) => (err: unknown) =>
+  !signal.aborted && err instanceof Error && /network connection lost/i.test(err.message);
 
 /** In-flight slices per trainer origin, shared by every sweep in this isolate. */
 const inFlight = new Map<string, number>();
@@ -38,12 +32,16 @@ export function poolDispatcher(trainerUrls: string, internalToken: string): Disp
       const url = urls.reduce((best, u) => ((inFlight.get(u) ?? 0) < (inFlight.get(best) ?? 0) ? u : best));
       inFlight.set(url, (inFlight.get(url) ?? 0) + 1);
       try {
-        const res = await fetchReconnecting(`${url}/slices`, {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${internalToken}` },
-          body: JSON.stringify(slice),
-          signal,
-        });
+        const res = await fetchWithReconnect(
+          `${url}/slices`,
+          {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${internalToken}` },
+            body: JSON.stringify(slice),
+            signal,
+          },
+          { tries: 2, retryIf: connectionLost(signal) },
+        );
         if (!res.ok) throw new Error(`trainer ${url} answered HTTP ${res.status}: ${(await res.text()).slice(0, 500)}`);
         return (await res.json()) as SliceResult;
       } finally {
